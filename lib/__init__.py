@@ -1,0 +1,1 @@
+"""Workbench engine: plain Python, no Streamlit import."""

@@ -1,0 +1,128 @@
+"""Providers: a name, a base URL, where its key lives, and what it supports."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Literal
+from urllib.parse import urlsplit
+
+from lib import settings
+from lib.errors import InvalidBaseURL
+
+KeyOrigin = Literal["environment", "secrets", "typed", "none"]
+
+
+@dataclass(frozen=True)
+class Provider:
+    id: str  # the deep-link name: local, oxen, openai, custom
+    label: str  # the sidebar's option
+    base_url: str  # the one configured for this machine (a link may not change where keys go)
+    key_env: str | None  # environment variable (and secrets name) holding the key
+    key_required: bool
+    stream_usage: bool  # takes stream_options.include_usage
+    local: bool = False
+
+
+def _env_url(name: str, default: str) -> str:
+    return (os.environ.get(name) or default).rstrip("/")
+
+
+def builtin_providers() -> dict[str, Provider]:
+    """The four built-in providers, with base URLs from settings."""
+    return {
+        "local": Provider(
+            "local",
+            "Local model",
+            f"http://127.0.0.1:{settings.local_model_port()}/v1",
+            None,
+            key_required=False,
+            stream_usage=False,  # llama.cpp's server ignores it when streaming
+            local=True,
+        ),
+        "oxen": Provider(
+            "oxen",
+            "Oxen.ai",
+            _env_url("OXEN_BASE_URL", "https://hub.oxen.ai/api/ai"),
+            "OXEN_API_KEY",
+            key_required=True,
+            stream_usage=True,
+        ),
+        "openai": Provider(
+            "openai",
+            "OpenAI",
+            _env_url("OPENAI_BASE_URL", "https://api.openai.com/v1"),
+            "OPENAI_API_KEY",
+            key_required=True,
+            stream_usage=True,
+        ),
+        "custom": Provider(
+            "custom",
+            "Custom",
+            _env_url("WORKBENCH_CUSTOM_BASE_URL", "http://localhost:11434/v1"),
+            "CUSTOM_API_KEY",
+            key_required=False,
+            stream_usage=False,  # unknown servers may reject unknown fields
+        ),
+    }
+
+
+def validate_base_url(url: str) -> str:
+    """Return the URL without a trailing slash, or raise InvalidBaseURL with a sentence."""
+    url = url.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or " " in url:
+        raise InvalidBaseURL(
+            f"“{url}” is not a valid http(s) base URL; enter one like https://api.example.com/v1."
+        )
+    return url
+
+
+def with_base_url(provider: Provider, base_url: str) -> Provider:
+    """The provider pointed at another base URL (custom servers, a link, a typed URL)."""
+    return replace(provider, base_url=validate_base_url(base_url))
+
+
+@dataclass(frozen=True)
+class ResolvedKey:
+    value: str | None
+    origin: KeyOrigin
+    note: str = ""  # why a stored key was withheld, when it was
+
+    def __repr__(self) -> str:  # never show the value
+        return f"ResolvedKey(origin={self.origin!r}, set={self.value is not None})"
+
+
+def resolve_key(
+    provider: Provider,
+    base_url: str,
+    typed: str | None,
+    environ: Mapping[str, str] | None = None,
+    secrets: Mapping[str, object] | None = None,
+) -> ResolvedKey:
+    """The key to send: typed first, then environment, then secrets.
+
+    A stored key (environment or secrets) goes only to its provider's configured base URL, so a
+    crafted link or a typo cannot send it elsewhere.
+    """
+    if typed:
+        return ResolvedKey(typed, "typed")
+    if not provider.key_env:
+        return ResolvedKey(None, "none")
+    env = os.environ if environ is None else environ
+    stored: tuple[str, KeyOrigin] | None = None
+    if env.get(provider.key_env):
+        stored = (env[provider.key_env], "environment")
+    elif secrets and isinstance(secrets.get(provider.key_env), str) and secrets[provider.key_env]:
+        stored = (str(secrets[provider.key_env]), "secrets")
+    if stored is None:
+        return ResolvedKey(None, "none")
+    if base_url.rstrip("/") != provider.base_url.rstrip("/"):
+        return ResolvedKey(
+            None,
+            "none",
+            f"{provider.key_env} from the {stored[1]} is only sent to {provider.base_url}; "
+            "type a key for this base URL.",
+        )
+    return ResolvedKey(stored[0], stored[1])

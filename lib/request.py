@@ -1,0 +1,109 @@
+"""ChatRequest, the single source of truth, and the one function that turns it into HTTP."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from lib.providers import Provider
+
+Role = Literal["system", "developer", "user", "assistant", "tool"]
+
+# Body order follows the model pages (model, messages, temperature, max_tokens, stream, top_p, ...),
+# so the tiers and "As sent" read the same way as the provider's own examples.
+PARAM_ORDER = (
+    "temperature",
+    "max_tokens",
+    "stream",
+    "top_p",
+    "frequency_penalty",
+    "presence_penalty",
+    "stop",
+    "seed",
+    "response_format",
+    "reasoning_effort",
+    "tools",
+    "tool_choice",
+)
+
+
+@dataclass
+class Message:
+    role: Role
+    content: str
+    name: str | None = None
+    tool_call_id: str | None = None
+    tool_calls: list[dict[str, Any]] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"role": self.role, "content": self.content}
+        if self.name:
+            out["name"] = self.name
+        if self.tool_call_id:
+            out["tool_call_id"] = self.tool_call_id
+        if self.tool_calls:
+            out["tool_calls"] = self.tool_calls
+        return out
+
+
+@dataclass
+class ChatRequest:
+    """Provider, model, messages and only the parameters that were set."""
+
+    provider: Provider
+    model: str
+    messages: list[Message]
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def streaming(self) -> bool:
+        return bool(self.params.get("stream"))
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    """What goes on the wire, minus the key: the client adds `Authorization` itself."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: dict[str, Any] | None
+    key_env: str | None  # the variable snippets read the key from
+
+
+def ordered_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Known parameters in page order, then any others in the order they were set."""
+    known = {k: params[k] for k in PARAM_ORDER if k in params and params[k] is not None}
+    rest = {k: v for k, v in params.items() if k not in known and v is not None}
+    return known | rest
+
+
+def chat_body(request: ChatRequest) -> dict[str, Any]:
+    """The JSON body: model, messages, then the set parameters; unset ones are not sent."""
+    body: dict[str, Any] = {
+        "model": request.model,
+        "messages": [m.to_json() for m in request.messages],
+    }
+    body.update(ordered_params(request.params))
+    if request.streaming and request.provider.stream_usage and "stream_options" not in body:
+        body["stream_options"] = {"include_usage": True}
+    return body
+
+
+def to_http(request: ChatRequest) -> HttpRequest:
+    """The exact request the client sends and every snippet writes."""
+    headers = {"Content-Type": "application/json"}
+    if request.streaming:
+        headers["Accept"] = "text/event-stream"
+    return HttpRequest(
+        "POST",
+        f"{request.provider.base_url}/chat/completions",
+        headers,
+        chat_body(request),
+        request.provider.key_env,
+    )
+
+
+def model_details_request(provider: Provider, model: str) -> HttpRequest:
+    """`GET {base}/models/{id}`: the "Fetch model details" call."""
+    return HttpRequest("GET", f"{provider.base_url}/models/{model}", {}, None, provider.key_env)

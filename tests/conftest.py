@@ -1,0 +1,66 @@
+"""Shared fixtures: a free port, the recording stand-in server, the real local model server."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lib.providers import Provider, builtin_providers, with_base_url
+from tests.support.stand_in import StandIn, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA_PATH = ROOT.parent / "shared" / "reference" / "openai-chat.schema.json"
+
+# Tests never touch the person's data folder.
+os.environ["WORKBENCH_HOME"] = tempfile.mkdtemp(prefix="workbench-test-")
+
+
+@pytest.fixture
+def port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def stand_in_server() -> Iterator[StandIn]:
+    server = StandIn().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def stand_in(stand_in_server: StandIn) -> StandIn:
+    """The stand-in, emptied of recordings and queued behaviours for this test."""
+    stand_in_server.reset()
+    return stand_in_server
+
+
+@pytest.fixture
+def oxen(stand_in: StandIn) -> Provider:
+    """The Oxen provider pointed at the stand-in."""
+    return with_base_url(builtin_providers()["oxen"], stand_in.base_url)
+
+
+@pytest.fixture(scope="session")
+def local_server():  # type: ignore[no-untyped-def]
+    """The real embedded llama.cpp server on its own port, started once for the whole run."""
+    from lib.local_model import LocalServer
+
+    server = LocalServer(port=free_port())
+    server.ensure(timeout=180)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def request_validator():  # type: ignore[no-untyped-def]
+    """A jsonschema validator for OpenAI's CreateChatCompletionRequest."""
+    from jsonschema import Draft202012Validator
+
+    doc = json.loads(SCHEMA_PATH.read_text())
+    schema = {"$ref": "#/$defs/CreateChatCompletionRequest", "$defs": doc["$defs"]}
+    return Draft202012Validator(schema)
