@@ -19,6 +19,7 @@ import httpx
 
 from lib import errors
 from lib.events import Done, Event, Pricing
+from lib.providers import Provider
 from lib.request import ChatRequest, HttpRequest, to_http
 from lib.sse import SSE, aiter_sse, iter_sse
 from lib.stream_state import StreamState
@@ -74,16 +75,17 @@ def backoff_delay(attempt: int, config: ClientConfig, retry_after: float | None)
 
 
 def _connect_error(exc: Exception, request: ChatRequest) -> errors.WorkbenchError:
+    return _connect_error_for(exc, request.provider)
+
+
+def _connect_error_for(exc: Exception, provider: Provider) -> errors.WorkbenchError:
+    """DNS failure, the local model being down, or nothing listening: each its own sentence."""
     text = str(exc).lower()
-    base = request.provider.base_url
+    base = provider.base_url
     if any(h in text for h in _DNS_HINTS):
-        return errors.DNSFailure(
-            f"The host in {base} could not be found (DNS); check the Base URL and your network."
-        )
-    if request.provider.local:
-        return errors.LocalModelDown(
-            "The local model is not running; start it with the button below and send again."
-        )
+        return errors.DNSFailure(f"The host in {base} could not be found (DNS); check the Base URL and your network.")
+    if provider.local:
+        return errors.LocalModelDown("The local model is not running; start it with the button below and send again.")
     return errors.ConnectionRefused(
         f"Nothing is answering at {base} (connection refused); check the Base URL or start the server."
     )
@@ -255,13 +257,9 @@ class ChatClient:
         return headers
 
     def build(self, wire: HttpRequest, key: str | None) -> httpx.Request:
-        return self.http.build_request(
-            wire.method, wire.url, headers=self.build_headers(wire, key), json=wire.body
-        )
+        return self.http.build_request(wire.method, wire.url, headers=self.build_headers(wire, key), json=wire.body)
 
-    def stream(
-        self, request: ChatRequest, key: str | None = None, pricing: Pricing | None = None
-    ) -> ChatStream:
+    def stream(self, request: ChatRequest, key: str | None = None, pricing: Pricing | None = None) -> ChatStream:
         """A ChatStream for this request; nothing is sent until it is iterated."""
         return ChatStream(self, request, key, pricing)
 

@@ -179,8 +179,7 @@ def from_response(
     unsupported = any(w in low for w in ("unsupported", "not supported", "invalid", "unknown"))
     if status in (400, 422) or (status >= 500 and unsupported and message):
         return BadRequest(
-            f"The provider refused a parameter of this request ({status}); change or unset it in "
-            "the form." + said,
+            f"The provider refused a parameter of this request ({status}); change or unset it in the form." + said,
             status=status,
             detail=message,
         )

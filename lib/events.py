@@ -90,14 +90,13 @@ class Pricing:
 
     def cost(self, usage: Usage | None) -> float | None:
         """USD for this usage, or None when a price or a count is unknown."""
+        if self.input_cost_per_token == 0 and self.output_cost_per_token == 0:
+            return 0.0  # a free model costs nothing whatever was counted
         if usage is None or self.input_cost_per_token is None or self.output_cost_per_token is None:
             return None
         if usage.prompt_tokens is None or usage.completion_tokens is None:
             return None
-        return (
-            usage.prompt_tokens * self.input_cost_per_token
-            + usage.completion_tokens * self.output_cost_per_token
-        )
+        return usage.prompt_tokens * self.input_cost_per_token + usage.completion_tokens * self.output_cost_per_token
 
 
 FREE = Pricing(0.0, 0.0)

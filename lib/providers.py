@@ -73,9 +73,7 @@ def validate_base_url(url: str) -> str:
     url = url.strip().rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc or " " in url:
-        raise InvalidBaseURL(
-            f"“{url}” is not a valid http(s) base URL; enter one like https://api.example.com/v1."
-        )
+        raise InvalidBaseURL(f"“{url}” is not a valid http(s) base URL; enter one like https://api.example.com/v1.")
     return url
 
 

@@ -134,8 +134,7 @@ class StreamState:
         choices = body.get("choices") or []
         if not choices:
             raise errors.MalformedEvent(
-                "The server answered without any choices; check that the Base URL is an "
-                "OpenAI-compatible API."
+                "The server answered without any choices; check that the Base URL is an OpenAI-compatible API."
             )
         choice = choices[0]
         message = choice.get("message") or {}
@@ -143,9 +142,7 @@ class StreamState:
         self.result.reasoning = message.get("reasoning_content") or message.get("reasoning") or ""
         for call in message.get("tool_calls") or ():
             fn = call.get("function") or {}
-            self.result.tool_calls.append(
-                ToolCall(call.get("id"), fn.get("name") or "", fn.get("arguments") or "")
-            )
+            self.result.tool_calls.append(ToolCall(call.get("id"), fn.get("name") or "", fn.get("arguments") or ""))
         self.result.finish_reason = choice.get("finish_reason")
         self.done = True
         if isinstance(body.get("usage"), dict):

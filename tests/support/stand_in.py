@@ -100,9 +100,7 @@ class StandIn:
 
     def start(self) -> StandIn:
         self.port = free_port()
-        config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
-        )
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
         self.server = uvicorn.Server(config)
         thread = threading.Thread(target=self.server.run, daemon=True)
         thread.start()
@@ -139,9 +137,7 @@ class StandIn:
 
     def _models(self, sub: str, request: Request) -> Response:
         if self.models_status:
-            return JSONResponse(
-                {"error": {"message": "models listing failed"}}, status_code=self.models_status
-            )
+            return JSONResponse({"error": {"message": "models listing failed"}}, status_code=self.models_status)
         denied = self._auth_error(request)
         if denied:
             return denied
@@ -172,9 +168,7 @@ class StandIn:
             body = (
                 b.error_body
                 if b.error_body is not None
-                else json.dumps(
-                    {"error": {"message": f"stand-in error {b.status}", "type": "server_error"}}
-                ).encode()
+                else json.dumps({"error": {"message": f"stand-in error {b.status}", "type": "server_error"}}).encode()
             )
             ctype = "application/json" if body[:1] in (b"{", b"[") else "text/html"
             return Response(body, status_code=b.status, headers=b.headers, media_type=ctype)

@@ -35,7 +35,9 @@ def test_streams_text_deltas_and_reports_usage(stand_in: StandIn, oxen: Provider
     texts = [e.text for e in events if isinstance(e, TextDelta)]
     assert len(texts) >= 4 and "".join(texts) == "You said: Hello there"
     assert result.status == "complete" and result.finish_reason == "stop"
-    assert result.usage is not None and result.usage.source == "reported" and result.usage.completion_tokens == len(texts)
+    assert (
+        result.usage is not None and result.usage.source == "reported" and result.usage.completion_tokens == len(texts)
+    )
     sent = stand_in.chat_requests()[0]
     assert sent.json()["stream_options"] == {"include_usage": True}
     assert sent.headers["authorization"] == f"Bearer {SECRET}"
@@ -175,10 +177,19 @@ def test_cancel_stops_at_once_and_keeps_text(stand_in: StandIn, oxen: Provider) 
         (404, b'{"error": {"message": "Model not found: gpt-oss-120b"}}', errors.ModelNotFound, "Model not found"),
         (400, b'{"error": {"message": "temperature must be <= 2"}}', errors.BadRequest, "temperature must be"),
         (422, b'{"detail": [{"loc": ["body", "top_p"], "msg": "bad"}]}', errors.BadRequest, "top_p"),
-        (500, b'{"error": {"message": "json_schema response format is not supported"}}', errors.BadRequest,
-         "not supported"),
-        (400, b'{"error": {"message": "This model\'s maximum context length is 8192 tokens", '
-              b'"code": "context_length_exceeded"}}', errors.ContextLengthExceeded, "context window"),
+        (
+            500,
+            b'{"error": {"message": "json_schema response format is not supported"}}',
+            errors.BadRequest,
+            "not supported",
+        ),
+        (
+            400,
+            b'{"error": {"message": "This model\'s maximum context length is 8192 tokens", '
+            b'"code": "context_length_exceeded"}}',
+            errors.ContextLengthExceeded,
+            "context window",
+        ),
         (503, b'{"error": {"message": "overloaded"}}', errors.ServerError, "internal error"),
         (502, b"<html><body><h1>502 Bad Gateway</h1></body></html>", errors.UnexpectedErrorPage, "proxy"),
         (429, b'{"error": {"message": "slow down"}}', errors.RateLimited, "rate-limiting"),

@@ -64,8 +64,11 @@ def test_every_parameter_and_role_together_validates(request_validator) -> None:
     messages = [
         Message("system", "Be brief."),
         Message("user", "What time is it?"),
-        Message("assistant", "", tool_calls=[{"id": "c1", "type": "function",
-                                              "function": {"name": "get_time", "arguments": "{}"}}]),
+        Message(
+            "assistant",
+            "",
+            tool_calls=[{"id": "c1", "type": "function", "function": {"name": "get_time", "arguments": "{}"}}],
+        ),
         Message("tool", "12:00", tool_call_id="c1"),
     ]
     body = chat_body(ChatRequest(OXEN, "gpt-oss-120b", messages, EVERY_PARAM))

@@ -1,0 +1,21 @@
+"""Workbench: the entry point. Page config, the shared sidebar connection, navigation."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import sidebar, state
+
+st.set_page_config(page_title="Workbench", page_icon=":material/science:", layout="wide")
+state.init()
+
+pages = [
+    st.Page("pages/playground.py", title="Playground", icon=":material/chat:", default=True),
+    st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+    st.Page("pages/batch.py", title="Batch", icon=":material/table_rows:"),
+    st.Page("pages/models.py", title="Models", icon=":material/category:"),
+    st.Page("pages/history.py", title="History", icon=":material/history:"),
+]
+page = st.navigation(pages)
+st.session_state.connection = sidebar.connection()
+page.run()
