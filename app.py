@@ -10,11 +10,11 @@ st.set_page_config(page_title="Workbench", page_icon=":material/science:", layou
 state.init()
 
 pages = [
-    st.Page("pages/playground.py", title="Playground", icon=":material/chat:", default=True),
-    st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
-    st.Page("pages/batch.py", title="Batch", icon=":material/table_rows:"),
-    st.Page("pages/models.py", title="Models", icon=":material/category:"),
-    st.Page("pages/history.py", title="History", icon=":material/history:"),
+    st.Page("app_pages/playground.py", title="Playground", icon=":material/chat:", default=True),
+    st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+    st.Page("app_pages/batch.py", title="Batch", icon=":material/table_rows:"),
+    st.Page("app_pages/models.py", title="Models", icon=":material/category:"),
+    st.Page("app_pages/history.py", title="History", icon=":material/history:"),
 ]
 page = st.navigation(pages)
 st.session_state.connection = sidebar.connection()
