@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -302,7 +303,9 @@ def test_async_client_streams_and_maps_errors(stand_in: StandIn, oxen: Provider)
         await client.aclose()
         return out
 
-    ok, missing, cut = asyncio.run(go())
+    # Its own thread: Playwright's sync API may hold an event loop on this one in a full run.
+    with ThreadPoolExecutor(1) as pool:
+        ok, missing, cut = pool.submit(asyncio.run, go()).result()
     assert ok[-1].result.text == "You said: Hello there" and ok[-1].result.reasoning == "hm"
     assert isinstance(missing[-1].result.error, errors.ModelNotFound)
     assert isinstance(cut[-1].result.error, errors.StreamCut) and cut[-1].result.text == "You"
