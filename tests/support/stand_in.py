@@ -307,3 +307,9 @@ async def _stream(model: str, tokens: list[str], b: Behaviour, include_usage: bo
         yield b"data: " + json.dumps(obj).encode() + b"\n\n"
     if b.done:
         yield b"data: [DONE]\n\n"
+
+
+if __name__ == "__main__":  # a stand-in in its own process, for benchmarks: prints its base URL
+    server = StandIn().start()
+    print(server.base_url, flush=True)
+    threading.Event().wait()
