@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -20,7 +21,7 @@ def chunk(content: str, finish: str | None = None) -> str:
 
 def split_bytes(data: bytes, *cuts: int) -> list[bytes]:
     edges = [0, *sorted(cuts), len(data)]
-    return [data[a:b] for a, b in zip(edges, edges[1:], strict=False)]
+    return [data[a:b] for a, b in itertools.pairwise(edges)]
 
 
 def stream_raw(stand_in: StandIn, oxen: Provider, chunks: list[bytes]):  # type: ignore[no-untyped-def]
