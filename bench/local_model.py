@@ -57,9 +57,7 @@ def main() -> None:
     for t, r in rows.items():
         print(f"| {t} | {r['ttft_p50']:.0f} | {r['rate_p50']:.1f} | {r['rate_mean']:.1f} |")
     best = max(rows, key=lambda t: rows[t]["rate_p50"])
-    print(
-        f"\nFastest here: {best} thread(s) (the app's default is set by WORKBENCH_LOCAL_THREADS, default 2 on a machine with 2 or more cores)."
-    )
+    print(f"\nFastest here: {best} thread(s). The app uses WORKBENCH_LOCAL_THREADS, default min(2, cores).")
 
 
 if __name__ == "__main__":
