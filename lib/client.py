@@ -142,6 +142,10 @@ class ChatStream:
         config = self._client.config
         wire = to_http(self.request)
         attempt = 0
+        missing = _missing_key(self.request, self._key)
+        if missing:
+            yield Done(StreamState(perf_counter(), self._pricing).finish(error=missing))
+            return
         while True:
             state = StreamState(perf_counter(), self._pricing)
             self.result = state.result
@@ -211,6 +215,16 @@ class ChatStream:
                 "The server's answer is not valid JSON; check that the Base URL is an OpenAI-compatible API."
             )
         return "incomplete", _cut()
+
+
+def _missing_key(request: ChatRequest, key: str | None) -> errors.MissingKey | None:
+    provider = request.provider
+    if key or not provider.key_required:
+        return None
+    return errors.MissingKey(
+        f"{provider.label} needs an API key; type it in the sidebar's API key field or set "
+        f"{provider.key_env} in the environment."
+    )
 
 
 def _is_sse(response: httpx.Response) -> bool:
@@ -303,6 +317,10 @@ class AsyncChatClient:
         config, wire = self.config, to_http(request)
         cancel = cancel or threading.Event()
         attempt = 0
+        missing = _missing_key(request, key)
+        if missing:
+            yield Done(StreamState(perf_counter(), pricing).finish(error=missing))
+            return
         while True:
             state = StreamState(perf_counter(), pricing)
             retry_after: float | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import importlib.util
+import os
 import subprocess
 import sys
 import threading
@@ -116,13 +117,25 @@ class LocalServer:
     def status(self) -> Status:
         """ "ours" when our model answers there, "foreign" when something else does, else "down"."""
         try:
-            r = httpx.get(f"{self.base_url}/models", timeout=2.0)
+            r = httpx.get(f"{self.base_url}/models", timeout=1.0)
             ids = [m.get("id") for m in r.json().get("data", [])] if r.status_code == 200 else []
+        except httpx.TimeoutException:
+            # That server lists models only between completions: busy generating is not down.
+            return self._busy_status()
         except httpx.TransportError:
             return "down"
         except (ValueError, AttributeError):
             return "foreign"
         return "ours" if MODEL_ID in ids else "foreign"
+
+    def _busy_status(self) -> Status:
+        try:
+            info = httpx.get(f"http://127.0.0.1:{self.port}/openapi.json", timeout=2.0).json().get("info", {})
+        except httpx.TransportError:
+            return "down"
+        except (ValueError, AttributeError):
+            return "foreign"
+        return "ours" if "llama.cpp" in str(info.get("title", "")) else "foreign"
 
     def ensure(self, timeout: float = 90.0) -> Literal["reused", "started"]:
         """Make sure our server answers, starting it if nothing is there. Raises LocalModelError."""
@@ -160,10 +173,13 @@ class LocalServer:
                 "The local model server (llama-cpp-python) is not installed; run `make run` to set it up."
             )
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        # That server lets HOST, PORT and CONFIG_FILE from the environment override its arguments
+        # (`make run PORT=...` exports PORT), so the child gets an environment without them.
+        env = {k: v for k, v in os.environ.items() if k not in ("HOST", "PORT", "CONFIG_FILE")}
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 self.command(model_path), stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
+                stdin=subprocess.DEVNULL, start_new_session=True, env=env,
             )  # fmt: skip
         atexit.register(self.stop)
         deadline = time.monotonic() + timeout

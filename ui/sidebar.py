@@ -77,8 +77,8 @@ def connection() -> Connection | None:
                 st.caption(key.note)
             elif provider.key_required:
                 st.caption(f"No key yet: type one or set {provider.key_env}.")
-        if provider.local:
-            problem = ensure_local()
+        if provider.local and (pid, provider.base_url) not in ss.models_cache:
+            problem = ensure_local()  # once per session here; the Playground checks again before sending
             if problem:
                 st.error(problem)
                 if st.button("Start local model"):

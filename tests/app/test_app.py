@@ -61,9 +61,14 @@ def test_link_base_url_never_receives_environment_key(make_app, stand_in: StandI
     assert sidebar_value(at, "Base URL").value == stand_in.base_url
     assert any("only sent to https://hub.oxen.ai" in c.value for c in at.sidebar.caption)
     at.chat_input[0].set_value("Hello").run()
-    assert answers(at) == ["You said: Hello"]
-    assert "authorization" not in stand_in.chat_requests()[-1].headers
-    assert all(SECRET.encode() not in r.body for r in stand_in.requests)
+    assert any("needs an API key" in e.value for e in at.error)
+    assert stand_in.chat_requests() == []
+    assert all(SECRET not in str(r.headers) and SECRET.encode() not in r.body for r in stand_in.requests)
+    # A key typed for that URL is sent there.
+    sidebar_value(at, "API key").set_value("sk-typed-for-link").run()
+    at.chat_input[0].set_value("Hello").run()
+    assert "You said: Hello" in answers(at)
+    assert stand_in.chat_requests()[-1].headers["authorization"] == "Bearer sk-typed-for-link"
 
 
 def test_connection_survives_page_switches(make_app, stand_in: StandIn) -> None:  # type: ignore[no-untyped-def]

@@ -135,3 +135,27 @@ def test_killed_server_is_restarted_by_ensure(tmp_path: Path) -> None:
         assert server.ensure() == "started" and server.status() == "ours"
     finally:
         server.stop()
+
+
+def test_busy_server_is_not_mistaken_for_down(local_server: LocalServer) -> None:
+    """While it generates, that server answers /v1/models only afterwards; still ours, not down."""
+    with ChatClient() as client:
+        stream = client.stream(ask(local_server, "Count slowly to 300.", stream=True, max_tokens=600))
+        for event in stream:
+            if isinstance(event, TextDelta):
+                assert local_server.status() == "ours"
+                assert LocalServer(port=local_server.port).ensure() == "reused"
+                stream.cancel()
+
+
+def test_port_and_host_in_environment_do_not_move_the_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`make run PORT=8600` exports PORT, which that server would otherwise bind instead of ours."""
+    taken = StandIn().start()
+    monkeypatch.setenv("PORT", str(taken.port))
+    monkeypatch.setenv("HOST", "0.0.0.0")
+    server = LocalServer(port=free_port(), log_path=tmp_path / "log")
+    try:
+        assert server.ensure() == "started" and server.status() == "ours"
+    finally:
+        server.stop()
+        taken.stop()

@@ -27,7 +27,7 @@ def split_bytes(data: bytes, *cuts: int) -> list[bytes]:
 def stream_raw(stand_in: StandIn, oxen: Provider, chunks: list[bytes]):  # type: ignore[no-untyped-def]
     stand_in.then(Behaviour(raw_chunks=chunks))
     with ChatClient() as client:
-        events = list(client.stream(ChatRequest(oxen, "m", [Message("user", "x")], {"stream": True})))
+        events = list(client.stream(ChatRequest(oxen, "m", [Message("user", "x")], {"stream": True}), "sk-test"))
     return [e.text for e in events if isinstance(e, TextDelta)], events[-1].result  # type: ignore[union-attr]
 
 
