@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page
 
-from tests.e2e.conftest import ARTIFACTS, ROOT, App, open_app, wait_idle
+from tests.e2e.conftest import ARTIFACTS, App, open_app, wait_idle
 from tests.e2e.helpers import record_text_lengths, recorded_lengths
 
 
@@ -24,4 +24,3 @@ def test_prompt_streams_answer_from_local_model(app: App, page: Page) -> None:
     assert len(final.split("TTFT")[0].strip()) > 10  # real words from SmolLM2 above the metrics
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "playground-local.png"), full_page=True)
-    page.screenshot(path=str(ROOT / "docs" / "playground.png"))
