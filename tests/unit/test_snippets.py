@@ -1,0 +1,93 @@
+"""Every snippet, run for real (bash, python, node, http) against the recording stand-in: the server
+must receive exactly the body the app itself sends, with the key read from the environment."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lib.providers import Provider
+from lib.request import ChatRequest, Message, to_http
+from lib.snippets import LANGUAGES, render
+from tests.support.stand_in import StandIn
+
+SECRET = "sk-snippet-SECRET-9"
+TRICKY = 'It\'s "quoted", a $HOME and `uname` and \\n literal;\nnew line, emoji 👋🏽, and RTL: שלום עולם \u2028 end'
+BIN = Path(sys.executable).parent
+RUNNERS = {
+    "curl": lambda path: ["bash", str(path)],
+    "httpie": lambda path: ["bash", str(path)],
+    "python": lambda path: [sys.executable, str(path)],
+    "openai": lambda path: [sys.executable, str(path)],
+    "javascript": lambda path: ["node", str(path)],
+}
+
+
+def pairs(raw: bytes | str, js: bool = False) -> object:
+    """JSON with key order kept, to compare bodies key by key, in order, with types. JavaScript has
+    one number type (`JSON.stringify(1.0)` is `1`), so there numbers compare by value."""
+
+    def kind(v: object) -> str:
+        return "number" if js and type(v) in (int, float) else type(v).__name__
+
+    return json.loads(raw, object_pairs_hook=lambda kv: [(k, (kind(v), v)) for k, v in kv])
+
+
+def run_snippet(code: str, language: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    ext = LANGUAGES[language][0].extension
+    path = tmp_path / f"snippet.{ext}"
+    path.write_text(code)
+    env = {**os.environ, "OXEN_API_KEY": SECRET, "PATH": f"{BIN}:{os.environ['PATH']}"}
+    return subprocess.run(RUNNERS[language](path), capture_output=True, text=True, env=env, timeout=60,
+                          stdin=subprocess.DEVNULL, cwd=tmp_path)  # fmt: skip
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_snippet_sends_exactly_the_apps_body(
+    language: str, stream: bool, stand_in: StandIn, oxen: Provider, tmp_path: Path
+) -> None:
+    if language == "javascript" and not shutil.which("node"):
+        pytest.fail("node is needed to run the JavaScript snippet")
+    params = {"temperature": 0.7, "max_tokens": 1024, "stream": stream, "top_p": 1.0, "seed": 7,
+              "stop": ["\n\nEND"], "top_k": 40}  # fmt: skip
+    request = ChatRequest(oxen, "gpt-oss-120b", [Message("system", "Be kind."), Message("user", TRICKY)], params)
+    wire = to_http(request)
+    code = render(wire, language)
+    assert SECRET not in code
+    done = run_snippet(code, language, tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    if language in ("curl", "httpie"):  # the raw response: JSON, or SSE events
+        assert "chatcmpl-standin" in out and ("[DONE]" in out) == stream
+    else:  # the answer's text, printed
+        assert f"You said: {TRICKY}" in out
+    [received] = stand_in.chat_requests()
+    assert received.headers["authorization"] == f"Bearer {SECRET}"
+    assert received.headers["content-type"].startswith("application/json")
+    if language == "openai":
+        # The SDK lays out the body itself: same keys, values and types, in its own order.
+        assert dict(pairs(received.body)) == dict(pairs(json.dumps(wire.body)))  # type: ignore[arg-type]
+    else:
+        js = language == "javascript"
+        assert pairs(received.body, js) == pairs(json.dumps(wire.body), js)
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_local_model_snippets_need_no_key(language: str, local_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from lib.local_model import MODEL_ID
+    from lib.providers import builtin_providers, with_base_url
+
+    local = with_base_url(builtin_providers()["local"], local_server.base_url)
+    wire = to_http(ChatRequest(local, MODEL_ID, [Message("user", "Say hi.")], {"max_tokens": 8, "stream": True}))
+    code = render(wire, language)
+    assert "API_KEY" not in code.replace("not-needed", "")
+    done = run_snippet(code, language, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip()
