@@ -22,6 +22,7 @@ test: setup-dev
 bench: setup-dev
 	$(BIN)/python bench/local_model.py
 	$(BIN)/python bench/client_overhead.py
+	$(BIN)/python bench/first_answer.py
 
 lint: setup-dev
 	$(BIN)/ruff check .

@@ -1,0 +1,28 @@
+"""The cURL tab's code, copied out of the page, runs in bash and gets an answer from the local model."""
+
+from __future__ import annotations
+
+import subprocess
+
+from playwright.sync_api import Page
+
+from tests.e2e.conftest import ARTIFACTS, App, open_app, wait_idle
+
+
+def test_curl_tab_code_runs_against_local_model(app: App, page: Page) -> None:
+    open_app(page, app.url)
+    box = page.get_by_placeholder("Send a message")
+    box.fill("Name one fruit.")
+    box.press("Enter")
+    page.locator("[data-testid='stChatMessage']").nth(1).wait_for()
+    wait_idle(page)
+    panel = page.locator(".st-key-api-call")
+    tabs = [t.inner_text() for t in panel.get_by_role("tab").all()]
+    assert tabs[:2] == ["cURL", "Python"]
+    panel.get_by_role("tab", name="cURL").click()
+    code = panel.locator("[data-testid='stCode']").first.locator("code").inner_text()
+    assert code.startswith("curl -N -X POST") and "Name one fruit." in code
+    page.screenshot(path=str(ARTIFACTS / "playground-api-call.png"), full_page=True)
+    done = subprocess.run(["bash", "-c", code], capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    assert "chat.completion.chunk" in done.stdout and '"content"' in done.stdout
