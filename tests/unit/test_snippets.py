@@ -91,3 +91,18 @@ def test_local_model_snippets_need_no_key(language: str, local_server, tmp_path:
     done = run_snippet(code, language, tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip()
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_fetch_model_details_runs_in_every_language(
+    language: str, stand_in: StandIn, oxen: Provider, tmp_path: Path
+) -> None:
+    from lib.request import model_details_request
+
+    code = render(model_details_request(oxen, "gpt-oss-120b"), language)
+    done = run_snippet(code, language, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "GPT-OSS-120B" in done.stdout and "json_request_schema" in done.stdout
+    [received] = stand_in.requests
+    assert (received.method, received.path) == ("GET", "/api/ai/models/gpt-oss-120b")
+    assert received.headers["authorization"] == f"Bearer {SECRET}"
