@@ -115,27 +115,15 @@ class LocalServer:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def status(self) -> Status:
-        """ "ours" when our model answers there, "foreign" when something else does, else "down"."""
+        """"ours" when our model answers there, "foreign" when something else does, else "down"."""
         try:
-            r = httpx.get(f"{self.base_url}/models", timeout=1.0)
+            r = httpx.get(f"{self.base_url}/models", timeout=2.0)
             ids = [m.get("id") for m in r.json().get("data", [])] if r.status_code == 200 else []
-        except httpx.TimeoutException:
-            # That server lists models only between completions: busy generating is not down.
-            return self._busy_status()
         except httpx.TransportError:
             return "down"
         except (ValueError, AttributeError):
             return "foreign"
         return "ours" if MODEL_ID in ids else "foreign"
-
-    def _busy_status(self) -> Status:
-        try:
-            info = httpx.get(f"http://127.0.0.1:{self.port}/openapi.json", timeout=2.0).json().get("info", {})
-        except httpx.TransportError:
-            return "down"
-        except (ValueError, AttributeError):
-            return "foreign"
-        return "ours" if "llama.cpp" in str(info.get("title", "")) else "foreign"
 
     def ensure(self, timeout: float = 90.0) -> Literal["reused", "started"]:
         """Make sure our server answers, starting it if nothing is there. Raises LocalModelError."""

@@ -138,7 +138,7 @@ def test_killed_server_is_restarted_by_ensure(tmp_path: Path) -> None:
 
 
 def test_busy_server_is_not_mistaken_for_down(local_server: LocalServer) -> None:
-    """While it generates, that server answers /v1/models only afterwards; still ours, not down."""
+    """A server in the middle of an answer is found as ours and reused, never started twice."""
     with ChatClient() as client:
         stream = client.stream(ask(local_server, "Count slowly to 300.", stream=True, max_tokens=600))
         for event in stream:
