@@ -108,6 +108,16 @@ def wait_idle(page: Page, timeout: float = 30_000) -> None:
     page.wait_for_selector(IDLE, timeout=timeout)
 
 
+def wait_answer(page: Page, index: int, timeout: float = 60_000) -> str:
+    """Wait until chat message `index` is a finished answer (its metrics strip is drawn only when the
+    stream is over), then until the app is idle; return its text. A bare idle wait can land in the
+    gap between the streaming run and the rerun that follows it."""
+    message = page.locator("[data-testid='stChatMessage']").nth(index)
+    message.get_by_text("TTFT").wait_for(timeout=timeout)
+    wait_idle(page, timeout)
+    return message.inner_text()
+
+
 def open_app(page: Page, url: str) -> None:
     page.goto(url)
     page.get_by_placeholder("Send a message").wait_for(timeout=60_000)

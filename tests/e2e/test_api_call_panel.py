@@ -6,7 +6,7 @@ import subprocess
 
 from playwright.sync_api import Page
 
-from tests.e2e.conftest import ARTIFACTS, App, open_app, wait_idle
+from tests.e2e.conftest import ARTIFACTS, App, open_app, wait_answer
 
 
 def test_curl_tab_code_runs_against_local_model(app: App, page: Page) -> None:
@@ -14,8 +14,7 @@ def test_curl_tab_code_runs_against_local_model(app: App, page: Page) -> None:
     box = page.get_by_placeholder("Send a message")
     box.fill("Name one fruit.")
     box.press("Enter")
-    page.locator("[data-testid='stChatMessage']").nth(1).wait_for()
-    wait_idle(page)
+    wait_answer(page, 1)
     panel = page.locator(".st-key-api-call")
     tabs = [t.inner_text() for t in panel.get_by_role("tab").all()]
     assert tabs[:2] == ["cURL", "Python"]

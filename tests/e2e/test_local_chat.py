@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page
 
-from tests.e2e.conftest import ARTIFACTS, App, open_app, wait_idle
+from tests.e2e.conftest import ARTIFACTS, App, open_app, wait_answer
 from tests.e2e.helpers import record_text_lengths, recorded_lengths
 
 
@@ -14,9 +14,7 @@ def test_prompt_streams_answer_from_local_model(app: App, page: Page) -> None:
     box = page.get_by_placeholder("Send a message")
     box.fill("Write one short sentence about the sea.")
     box.press("Enter")
-    page.locator("[data-testid='stChatMessage']").nth(1).wait_for(timeout=30_000)
-    wait_idle(page)
-    final = page.locator("[data-testid='stChatMessage']").nth(1).inner_text()
+    final = wait_answer(page, 1)
     # A streamed answer is seen at several lengths on its way (the observer saw each change).
     lengths = recorded_lengths(page)
     assert len({n for n in lengths if n > 3}) >= 3, lengths
