@@ -14,7 +14,7 @@ from lib.providers import Provider, builtin_providers, with_base_url
 from tests.support.stand_in import StandIn, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-SCHEMA_PATH = ROOT.parent / "shared" / "reference" / "openai-chat.schema.json"
+SCHEMA_PATH = Path(__file__).parent / "support" / "reference" / "openai-chat.schema.json"
 
 # Tests never touch the person's data folder.
 os.environ["WORKBENCH_HOME"] = tempfile.mkdtemp(prefix="workbench-test-")

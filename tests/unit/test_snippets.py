@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from lib.params import TIERS, specs_for, tier_params
 from lib.providers import Provider
 from lib.request import ChatRequest, Message, to_http
 from lib.snippets import LANGUAGES, render
+from tests.support.catalog import GPT_OSS_120B
 from tests.support.stand_in import StandIn
 
 SECRET = "sk-snippet-SECRET-9"
@@ -48,15 +50,19 @@ def run_snippet(code: str, language: str, tmp_path: Path) -> subprocess.Complete
                           stdin=subprocess.DEVNULL, cwd=tmp_path)  # fmt: skip
 
 
-@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+CASES = [(tier, stream) for tier in TIERS for stream in (False, True) if not (tier == "Minimal" and stream)]
+
+
+@pytest.mark.parametrize(("tier", "stream"), CASES, ids=[f"{t.split()[0]}-{'stream' if s else 'whole'}" for t, s in CASES])
 @pytest.mark.parametrize("language", list(LANGUAGES))
 def test_snippet_sends_exactly_the_apps_body(
-    language: str, stream: bool, stand_in: StandIn, oxen: Provider, tmp_path: Path
+    language: str, tier: str, stream: bool, stand_in: StandIn, oxen: Provider, tmp_path: Path
 ) -> None:
     if language == "javascript" and not shutil.which("node"):
         pytest.fail("node is needed to run the JavaScript snippet")
-    params = {"temperature": 0.7, "max_tokens": 1024, "stream": stream, "top_p": 1.0, "seed": 7,
-              "stop": ["\n\nEND"], "top_k": 40}  # fmt: skip
+    form = {"temperature": 0.7, "max_tokens": 1024, "stream": stream, "top_p": 1.0, "seed": 7,
+            "stop": ["\n\nEND"], "top_k": 40}  # fmt: skip
+    params = tier_params(tier, specs_for(GPT_OSS_120B), form)
     request = ChatRequest(oxen, "gpt-oss-120b", [Message("system", "Be kind."), Message("user", TRICKY)], params)
     wire = to_http(request)
     code = render(wire, language)
@@ -65,7 +71,7 @@ def test_snippet_sends_exactly_the_apps_body(
     assert done.returncode == 0, done.stderr
     out = done.stdout
     if language in ("curl", "httpie"):  # the raw response: JSON, or SSE events
-        assert "chatcmpl-standin" in out and ("[DONE]" in out) == stream
+        assert "chatcmpl-standin" in out and ("[DONE]" in out) == request.streaming
     else:  # the answer's text, printed
         assert f"You said: {TRICKY}" in out
     [received] = stand_in.chat_requests()
