@@ -24,14 +24,37 @@ CHAT_PATH = "/chat/completions"
 # Options that take a value but do not change the request: read past them quietly.
 _QUIET_WITH_VALUE = {"-o", "--output", "-m", "--max-time", "--connect-timeout", "--retry", "-w", "--write-out"}
 _QUIET_FLAGS = set(
-    "-N --no-buffer -s --silent -S --show-error -L --location --compressed -i --include -k --insecure "
-    "-v --verbose -f --fail --fail-with-body --http1.1 --http2 -g --globoff".split()
+    [
+        "-N",
+        "--no-buffer",
+        "-s",
+        "--silent",
+        "-S",
+        "--show-error",
+        "-L",
+        "--location",
+        "--compressed",
+        "-i",
+        "--include",
+        "-k",
+        "--insecure",
+        "-v",
+        "--verbose",
+        "-f",
+        "--fail",
+        "--fail-with-body",
+        "--http1.1",
+        "--http2",
+        "-g",
+        "--globoff",
+    ]
 )
 # Options with a value that we name as not imported (the value is read past, not taken for a URL).
 _NAMED_WITH_VALUE = {"-x", "--proxy", "--cert", "--cacert", "--key", "--resolve", "-K", "--config", "--limit-rate"}
 _DATA = {"-d", "--data", "--data-raw", "--data-binary", "--data-ascii", "--json"}
 _WITH_VALUE = {"-X", "--request", "-H", "--header", "--url", "-F", "--form", "-u", "--user", "-b", "--cookie",
-               "-A", "--user-agent", "-e", "--referer", "--data-urlencode", *_DATA, *_QUIET_WITH_VALUE, *_NAMED_WITH_VALUE}  # fmt: skip
+               "-A", "--user-agent", "-e", "--referer", "--data-urlencode",
+               *_DATA, *_QUIET_WITH_VALUE, *_NAMED_WITH_VALUE}  # fmt: skip
 _SHORT_WITH_VALUE = {o for o in _WITH_VALUE if len(o) == 2}
 
 
@@ -279,15 +302,17 @@ def import_curl(text: str, providers: Mapping[str, Provider]) -> Imported:
     try:
         body = json.loads("&".join(data))  # curl joins several -d with '&'
     except json.JSONDecodeError as exc:
-        raise CurlImportError(f"The body is not valid JSON ({exc.msg} at line {exc.lineno}); fix it and paste again.")
+        raise CurlImportError(
+            f"The body is not valid JSON ({exc.msg} at line {exc.lineno}); fix it and paste again."
+        ) from None
     if not isinstance(body, dict):
-        raise CurlImportError("The body is not a JSON object; a chat request's body is {\"model\": …, \"messages\": …}.")
+        raise CurlImportError('The body is not a JSON object; a chat request\'s body is {"model": …, "messages": …}.')
     model = body.pop("model", None)
     raw_messages = body.pop("messages", None)
     if not isinstance(model, str) or not model:
-        raise CurlImportError("The body has no \"model\"; add one and paste again.")
+        raise CurlImportError('The body has no "model"; add one and paste again.')
     if not isinstance(raw_messages, list):
-        raise CurlImportError("The body has no \"messages\" list; add one and paste again.")
+        raise CurlImportError('The body has no "messages" list; add one and paste again.')
     messages = [m for i, raw in enumerate(raw_messages, 1) if (m := _message(raw, i, problems))]
     provider_id = _provider_for(base_url, providers)
     provider = providers.get(provider_id)

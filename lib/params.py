@@ -32,11 +32,45 @@ LABELS = {
 
 # Fields of OpenAI's CreateChatCompletionRequest: anything else in an imported body is named.
 OPENAI_FIELDS = frozenset(
-    "audio frequency_penalty function_call functions logit_bias logprobs max_completion_tokens max_tokens "
-    "messages metadata modalities model moderation n parallel_tool_calls prediction presence_penalty "
-    "prompt_cache_key prompt_cache_options prompt_cache_retention reasoning_effort response_format "
-    "safety_identifier seed service_tier stop store stream stream_options temperature tool_choice tools "
-    "top_logprobs top_p user verbosity web_search_options".split()
+    [
+        "audio",
+        "frequency_penalty",
+        "function_call",
+        "functions",
+        "logit_bias",
+        "logprobs",
+        "max_completion_tokens",
+        "max_tokens",
+        "messages",
+        "metadata",
+        "modalities",
+        "model",
+        "moderation",
+        "n",
+        "parallel_tool_calls",
+        "prediction",
+        "presence_penalty",
+        "prompt_cache_key",
+        "prompt_cache_options",
+        "prompt_cache_retention",
+        "reasoning_effort",
+        "response_format",
+        "safety_identifier",
+        "seed",
+        "service_tier",
+        "stop",
+        "store",
+        "stream",
+        "stream_options",
+        "temperature",
+        "tool_choice",
+        "tools",
+        "top_logprobs",
+        "top_p",
+        "user",
+        "verbosity",
+        "web_search_options",
+    ]
 )
 
 TIERS = ("Minimal", "Basic parameters", "All parameters", "As sent")
@@ -220,7 +254,7 @@ def check_response_format(value: Any) -> str | None:
     if value["type"] == "json_schema":
         js = value.get("json_schema")
         if not isinstance(js, dict) or not isinstance(js.get("schema"), dict):
-            return "The JSON schema must be a JSON object, such as {\"type\": \"object\"}."
+            return 'The JSON schema must be a JSON object, such as {"type": "object"}.'
         name = js.get("name", "")
         if not name or len(name) > 64 or not all(c.isalnum() or c in "_-" for c in name):
             return "The schema name must be 1–64 letters, digits, underscores or dashes."

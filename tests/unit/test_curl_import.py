@@ -39,8 +39,8 @@ def test_browser_copy_as_curl_with_literal_key(table: dict[str, Provider]) -> No
         f"  -H 'authorization: Bearer {SECRET}' \\\n"
         "  -H 'content-type: application/json' \\\n"
         "  -H 'origin: https://example.com' \\\n"
-        "  --data-raw $'{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"l\\'été\\\\n\\u00e9\"}],"
-        "\"stream\":true,\"stream_options\":{\"include_usage\":true},\"top_k\":3}' \\\n"
+        '  --data-raw $\'{"model":"gpt-4o-mini","messages":[{"role":"user","content":"l\\\'été\\\\n\\u00e9"}],'
+        '"stream":true,"stream_options":{"include_usage":true},"top_k":3}\' \\\n'
         "  --compressed"
     )
     got = import_curl(text, table)
@@ -59,7 +59,11 @@ def test_unknown_url_is_a_custom_provider_and_odd_parts_are_named(table: dict[st
             "--json '{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":"
             "\"hi\"},{\"type\":\"image_url\",\"image_url\":{\"url\":\"x\"}}]}]}' -F file=@a.png")  # fmt: skip
     got = import_curl(text, table)
-    assert (got.provider_id, got.base_url, got.messages) == ("custom", "http://10.0.0.5:8000/v1", [Message("user", "hi")])
+    assert (got.provider_id, got.base_url, got.messages) == (
+        "custom",
+        "http://10.0.0.5:8000/v1",
+        [Message("user", "hi")],
+    )
     assert got.problems == [
         "The option --proxy was not imported.",
         "The form field or file upload (-F file=@a.png) cannot be imported.",
@@ -81,9 +85,12 @@ def test_unknown_url_is_a_custom_provider_and_odd_parts_are_named(table: dict[st
          "cannot be imported; paste the JSON instead."),
         ("curl http://h/v1/chat/completions -d '{\"model\": '", "The body is not valid JSON (Expecting value at "
          "line 1); fix it and paste again."),
-        ("curl http://h/v1/chat/completions -d '{\"messages\": []}'", 'The body has no "model"; add one and paste again.'),
-        ("curl http://h/v1/chat/completions -d '{\"model\": \"x", "A single quote is not closed; paste the whole command."),
-        ("curl -X GET http://h/v1/chat/completions -d '{}'", "A chat request is a POST, not GET; fix -X and paste again."),
+        ("curl http://h/v1/chat/completions -d '{\"messages\": []}'",
+         'The body has no "model"; add one and paste again.'),
+        ("curl http://h/v1/chat/completions -d '{\"model\": \"x",
+         "A single quote is not closed; paste the whole command."),
+        ("curl -X GET http://h/v1/chat/completions -d '{}'",
+         "A chat request is a POST, not GET; fix -X and paste again."),
     ],
 )  # fmt: skip
 def test_what_cannot_become_a_request_says_why(text: str, sentence: str, table: dict[str, Provider]) -> None:
@@ -113,16 +120,18 @@ PARAMS = st.fixed_dictionaries(
         "reasoning_effort": st.sampled_from(["low", "medium", "high"]),
     },
 )
-MESSAGES = st.lists(
-    st.builds(Message, st.sampled_from(["system", "user", "assistant"]), TEXT), min_size=1, max_size=4
-)
+MESSAGES = st.lists(st.builds(Message, st.sampled_from(["system", "user", "assistant"]), TEXT), min_size=1, max_size=4)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(messages=MESSAGES, params=PARAMS, provider_id=st.sampled_from(["oxen", "local", "custom"]),
        model=TEXT.filter(bool))  # fmt: skip
 def test_request_to_curl_to_import_is_the_same_request(
-    table: dict[str, Provider], messages: list[Message], params: dict, provider_id: str, model: str  # type: ignore[type-arg]
+    table: dict[str, Provider],
+    messages: list[Message],
+    params: dict,
+    provider_id: str,
+    model: str,  # type: ignore[type-arg]
 ) -> None:
     provider = table[provider_id]
     if provider_id == "custom":

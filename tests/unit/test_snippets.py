@@ -53,7 +53,9 @@ def run_snippet(code: str, language: str, tmp_path: Path) -> subprocess.Complete
 CASES = [(tier, stream) for tier in TIERS for stream in (False, True) if not (tier == "Minimal" and stream)]
 
 
-@pytest.mark.parametrize(("tier", "stream"), CASES, ids=[f"{t.split()[0]}-{'stream' if s else 'whole'}" for t, s in CASES])
+@pytest.mark.parametrize(
+    ("tier", "stream"), CASES, ids=[f"{t.split()[0]}-{'stream' if s else 'whole'}" for t, s in CASES]
+)
 @pytest.mark.parametrize("language", list(LANGUAGES))
 def test_snippet_sends_exactly_the_apps_body(
     language: str, tier: str, stream: bool, stand_in: StandIn, oxen: Provider, tmp_path: Path
