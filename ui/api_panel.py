@@ -1,28 +1,40 @@
-"""The API-call panel: the exact request, as runnable code in every language, to copy or download."""
+"""The API-call panel: the exact request, as runnable code in every language, to copy or download,
+in the model pages' tiers (Minimal, Basic parameters, All parameters) or exactly as sent."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
-from lib.request import ChatRequest, to_http
+from lib.params import TIERS, ParamSpec, tier_params
+from lib.request import ChatRequest, model_details_request, to_http
 from lib.snippets import LANGUAGES, render
 
+TIER_HELP = (
+    "Minimal: model and messages. Basic and All: the model's basic or every parameter, with your "
+    "values where set and the model's defaults elsewhere. As sent: exactly what Send sends."
+)
 
-def api_call_panel(request: ChatRequest | None) -> None:
+
+def api_call_panel(request: ChatRequest | None, specs: list[ParamSpec]) -> None:
     """Tabs "cURL", "Python", ... each one st.code block with the whole runnable request."""
     with st.container(key="api-call", border=True):
         st.markdown("**API call**")
         if request is None:
             st.caption("Choose a provider and a model to see the request as code.")
             return
-        wire = to_http(request)
+        tier = st.segmented_control("Tier", TIERS, default="As sent", key="api_tier", help=TIER_HELP,
+                                    format_func=lambda t: t.removesuffix(" parameters")) or "As sent"  # fmt: skip
+        shown = replace(request, params=tier_params(tier, specs, request.params))
+        wire = to_http(shown)
         if wire.key_env:
             st.caption(f"Reads the key from ${wire.key_env}; the key itself is never shown.")
         tabs = st.tabs([lang.label for lang, _ in LANGUAGES.values()])
         for tab, (name, (lang, _)) in zip(tabs, LANGUAGES.items(), strict=True):
             with tab:
                 code = render(wire, name)
-                st.code(code, language=lang.code_language)
+                st.code(code, language=lang.code_language, wrap_lines=True)
                 st.download_button(
                     f"Download .{lang.extension}",
                     code,
@@ -30,3 +42,7 @@ def api_call_panel(request: ChatRequest | None) -> None:
                     mime="text/plain",
                     key=f"download-{name}",
                 )
+        with st.expander("Fetch model details"):
+            details = model_details_request(request.provider, request.model)
+            st.code(render(details, "curl"), language="bash")
+            st.code(render(details, "python"), language="python")

@@ -5,9 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.catalog import list_models
+from lib.client import ChatClient
 from lib.errors import InvalidBaseURL, WorkbenchError
 from lib.local_model import MODEL_ID
 from lib.providers import resolve_key, validate_base_url, with_base_url
+from lib.request import ChatRequest, Message
 from ui.state import Connection, local_server, providers, secrets
 
 ORIGIN_TEXT = {
@@ -29,14 +31,30 @@ def ensure_local() -> str | None:
     return None
 
 
-def _models(conn_key: tuple[str, str], provider, key: str | None) -> list[str] | str:  # type: ignore[no-untyped-def]
+def _models(conn_key: tuple[str, str], provider, key: str | None) -> list[dict] | str:  # type: ignore[no-untyped-def]
+    """The provider's model objects (kept per session: a listing may depend on the key), or why not."""
     cache = st.session_state.models_cache
     if conn_key not in cache:
         try:
-            cache[conn_key] = [m["id"] for m in list_models(provider, key)]
+            cache[conn_key] = list_models(provider, key)
         except WorkbenchError as exc:
             cache[conn_key] = str(exc)
     return cache[conn_key]
+
+
+def _test_connection(provider, model: str, key: str | None) -> None:  # type: ignore[no-untyped-def]
+    """A one-token request to the chosen model: proves the base URL, the key and the model at once."""
+    request = ChatRequest(provider, model, [Message("user", "Say OK.")], {"max_tokens": 1})
+    client = ChatClient()
+    try:
+        with st.spinner("Testing…"):
+            result = client.complete(request, key)
+    finally:
+        client.close()
+    if result.error:
+        st.session_state.connection_test = ("error", str(result.error))
+    else:
+        st.session_state.connection_test = ("ok", f"Connected: {model} answered in {result.metrics.latency:.2f} s.")
 
 
 def connection() -> Connection | None:
@@ -86,7 +104,7 @@ def connection() -> Connection | None:
                 return Connection(provider, MODEL_ID, key)
         listing = _models((pid, provider.base_url), provider, key.value)
         model_key = f"model_{pid}"
-        options = listing if isinstance(listing, list) else []
+        options = [m["id"] for m in listing] if isinstance(listing, list) else []
         if model_key in ss and ss[model_key] and ss[model_key] not in options:
             options = [ss[model_key], *options]
         if model_key not in ss and options:
@@ -104,10 +122,16 @@ def connection() -> Connection | None:
             if st.button("Retry listing"):
                 del ss.models_cache[(pid, provider.base_url)]
                 st.rerun()
+        if model and st.button("Test connection", key="test_connection"):
+            _test_connection(provider, model, key.value)
+        outcome = ss.pop("connection_test", None)
+        if outcome:
+            (st.success if outcome[0] == "ok" else st.error)(outcome[1])
     if not model:
         return None
     try:
         validate_base_url(provider.base_url)
     except InvalidBaseURL:
         return None
-    return Connection(provider, model, key)
+    info = next((m for m in listing if m.get("id") == model), None) if isinstance(listing, list) else None
+    return Connection(provider, model, key, info)

@@ -12,7 +12,8 @@ from lib.providers import Provider, ResolvedKey, builtin_providers
 
 # Sidebar widget keys. Streamlit drops a widget's state on a run that does not draw it, so these
 # are re-assigned on every run to survive page switches and provider switches.
-PERSISTENT_PREFIXES = ("provider_id", "base_url_", "model_", "api_key_")
+PERSISTENT_PREFIXES = ("provider_id", "base_url_", "model_", "api_key_", "param_", "var_", "system_prompt")
+PENDING = "pending_widgets"  # widget values to set at the start of the next run, before any is drawn
 
 
 @dataclass
@@ -20,6 +21,7 @@ class Connection:
     provider: Provider
     model: str
     key: ResolvedKey
+    model_info: dict[str, Any] | None = None  # the provider's model object, when it listed one
 
 
 @st.cache_resource(show_spinner=False)
@@ -46,6 +48,8 @@ def init() -> None:
     for key in list(ss.keys()):
         if isinstance(key, str) and key.startswith(PERSISTENT_PREFIXES):
             ss[key] = ss[key]
+    for key, value in ss.pop(PENDING, {}).items():
+        ss[key] = value
     if "initialised" in ss:
         return
     ss.initialised = True
@@ -60,3 +64,37 @@ def init() -> None:
         ss[f"base_url_{pid}"] = qp["base_url"]
     if qp.get("model"):
         ss[f"model_{pid}"] = qp["model"]
+    _load_shared(qp.to_dict())
+
+
+def set_later(values: dict[str, Any]) -> None:
+    """Set widget values on the next run (a drawn widget's value cannot change in this one); the
+    caller then calls st.rerun()."""
+    st.session_state.setdefault(PENDING, {}).update(values)
+
+
+def _load_shared(query: dict[str, str]) -> None:
+    """A share link's parameters, system prompt, variables and conversation."""
+    from lib.params import STANDARD
+    from lib.share import from_query
+    from ui import form
+
+    extra, messages, problem = from_query(query)
+    ss = st.session_state
+    if problem:
+        ss.notice = problem
+        return
+    if extra.get("params"):
+        form.load(list(STANDARD), extra["params"])
+    if extra.get("system"):
+        ss[form.SYSTEM] = extra["system"]
+    for name, value in (extra.get("variables") or {}).items():
+        ss[f"var_{name}"] = str(value)
+    ss.playground_messages = [new_message(m["role"], m["content"]) for m in messages]
+
+
+def new_message(role: str, content: str, **meta: Any) -> dict[str, Any]:
+    """A conversation entry: plain data with a stable id for its widgets."""
+    ss = st.session_state
+    ss.message_seq = ss.get("message_seq", 0) + 1
+    return {"id": ss.message_seq, "role": role, "content": content, **meta}
