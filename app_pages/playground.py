@@ -81,7 +81,7 @@ def share_link(params: dict[str, Any]) -> None:
     page = (st.context.url or "http://127.0.0.1:8501/").split("?", 1)[0]
     query, note = to_query(setup, page)
     st.query_params.from_dict(query)
-    ss.share = (page + "?" + urlencode(query), note)
+    ss.share_result = (page + "?" + urlencode(query), note)
 
 
 @st.fragment
@@ -118,7 +118,7 @@ def side_panel() -> None:
         row.button("Reset to defaults", on_click=form.reset, args=(specs,))
         if conn and row.button("Share link", key="share"):
             share_link(params)
-    shared = ss.get("share")
+    shared = ss.get("share_result")
     if shared:
         st.caption("Share link (no key is ever in it):")
         st.code(shared[0], language=None, wrap_lines=True)
@@ -178,7 +178,7 @@ with chat_col:
             st.rerun()
         if actions.button("Clear"):
             messages.clear()
-            ss.pop("share", None)
+            ss.pop("share_result", None)
             st.rerun()
 
 if conn is not None and (prompt or retry) and messages:
