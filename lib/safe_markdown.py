@@ -36,8 +36,8 @@ def _neutralise(text: str) -> str:
     def image(m: re.Match[str]) -> str:
         alt, url = m.group(1) or "image", m.group(2).strip("<>")
         if is_unsafe_url(url):
-            return f"🖼 {alt} (image removed: unsafe address)"
-        return f"[🖼 {alt}]({url})"  # a link: the image is not fetched unless the person opens it
+            return f":material/image: {alt} (image removed: unsafe address)"
+        return f"[:material/image: {alt}]({url})"  # a link: the image is not fetched unless the person opens it
 
     def link(m: re.Match[str]) -> str:
         return f"{m.group(1)} (unsafe link removed)" if is_unsafe_url(m.group(2)) else m.group(0)
@@ -49,7 +49,7 @@ def _neutralise(text: str) -> str:
         return f"\\<{m.group(1)}\\>" if is_unsafe_url(m.group(1)) else m.group(0)
 
     text = _IMAGE.sub(image, text)
-    text = _REF_IMAGE.sub(lambda m: f"[🖼 {m.group(1) or 'image'}]{m.group(2)}", text)
+    text = _REF_IMAGE.sub(lambda m: f"[:material/image: {m.group(1) or 'image'}]{m.group(2)}", text)
     text = _LINK.sub(link, text)
     text = _REF_DEF.sub(ref_def, text)
     return _AUTOLINK.sub(autolink, text)
