@@ -26,6 +26,7 @@ messages: list[dict[str, Any]] = ss.playground_messages
 conn = ss.get("connection")
 specs: list[ParamSpec] = specs_for(conn.model_info if conn else None, local=conn.provider.local if conn else True)
 SAMPLE = "Hello, what can you do?"
+WINDOW = 20  # messages drawn at first; "Show earlier messages" adds as many again
 
 
 def variable_values() -> dict[str, str]:
@@ -147,7 +148,14 @@ with chat_col:
         st.info("Choose a provider and a model in the sidebar to start.")
     elif not messages:
         st.caption(f"Chatting with **{conn.model}** on {conn.provider.label}. Type below; Shift+Enter adds a line.")
-    for msg in messages:
+    # A long conversation shows its latest messages; all of them are still sent. Drawing hundreds of
+    # messages makes every rerun slow in the browser (bench/ui_stream.py).
+    window = ss.setdefault("chat_window", WINDOW)
+    hidden = max(0, len(messages) - window)
+    if hidden and st.button(f"Show earlier messages ({hidden} hidden; all are sent)", icon=":material/expand_less:"):
+        ss.chat_window = window + WINDOW
+        st.rerun()
+    for msg in messages[hidden:]:
         render_message(msg, messages)
     last = messages[-1] if messages else None
     if last and last["role"] == "assistant" and conn is not None:

@@ -30,8 +30,12 @@ def api_call_panel(request: ChatRequest | None, specs: list[ParamSpec]) -> None:
         wire = to_http(shown)
         if wire.key_env:
             st.caption(f"Reads the key from ${wire.key_env}; the key itself is never shown.")
-        tabs = st.tabs([lang.label for lang, _ in LANGUAGES.values()])
+        # Only the open tab's code is built and sent: five long snippets of a long conversation would
+        # make every parameter change slow to show (bench/ui_stream.py).
+        tabs = st.tabs([lang.label for lang, _ in LANGUAGES.values()], key="api_lang", on_change="rerun")
         for tab, (name, (lang, _)) in zip(tabs, LANGUAGES.items(), strict=True):
+            if tab.open is False:
+                continue
             with tab:
                 code = render(wire, name)
                 st.code(code, language=lang.code_language, wrap_lines=True)

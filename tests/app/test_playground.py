@@ -250,8 +250,14 @@ def test_a_typed_key_never_reaches_code_downloads_or_links(oxen_app) -> None:  #
     at.sidebar.text_input(key="api_key_oxen").set_value(TYPED).run()
     send(at, "hi")
     assert "Key typed for this session." in [c.value for c in at.sidebar.caption]
+    from lib.snippets import LANGUAGES
+
     for tier in ("Minimal", "Basic parameters", "All parameters", "As sent"):
         at.segmented_control(key="api_tier").set_value(tier).run()
-        chat_codes = [c for c in codes(at) if '"gpt-oss-120b"' in c]
-        assert len(chat_codes) == 5 and all("OXEN_API_KEY" in c for c in chat_codes)
-        assert all(TYPED not in c for c in codes(at))
+        chat_codes = []
+        for lang, _ in LANGUAGES.values():  # only the open tab is drawn: open each in turn
+            at.session_state["api_lang"] = lang.label
+            at.run()
+            chat_codes += [c for c in codes(at) if '"gpt-oss-120b"' in c]
+            assert all(TYPED not in c for c in codes(at))
+        assert len(set(chat_codes)) == 5 and all("OXEN_API_KEY" in c for c in chat_codes)

@@ -75,6 +75,7 @@ class StandIn:
         self.queue: deque[Behaviour] = deque()
         self.default = Behaviour()
         self.models_status: int | None = None  # make /models fail with this status
+        self.last_token_at: list[float] = []  # wall-clock time each stream's last content token was sent
         self.server: uvicorn.Server | None = None
         self.port = 0
         self.app = Starlette(routes=[Route("/{path:path}", self._route, methods=["GET", "POST"])])
@@ -191,7 +192,9 @@ class StandIn:
             return JSONResponse(_completion(model, tokens, b), headers=b.headers)
         include_usage = bool((req.get("stream_options") or {}).get("include_usage"))
         return StreamingResponse(
-            _stream(model, tokens, b, include_usage), media_type="text/event-stream", headers=b.headers
+            _stream(model, tokens, b, include_usage, self.last_token_at.append),
+            media_type="text/event-stream",
+            headers=b.headers,
         )
 
 
@@ -247,7 +250,7 @@ class _Cut(Exception):
     pass
 
 
-async def _stream(model: str, tokens: list[str], b: Behaviour, include_usage: bool):  # type: ignore[no-untyped-def]
+async def _stream(model: str, tokens: list[str], b: Behaviour, include_usage: bool, mark=None):  # type: ignore[no-untyped-def]
     if b.first_token_delay:
         await asyncio.sleep(b.first_token_delay)
     yield _chunk(model, {"role": "assistant", "content": ""})
@@ -292,6 +295,8 @@ async def _stream(model: str, tokens: list[str], b: Behaviour, include_usage: bo
             for _ in range(b.pings):
                 yield b": ping\n\n"
                 await asyncio.sleep(b.token_interval or 0.01)
+    if mark is not None:
+        mark(time.time())  # for bench/ui_stream.py: when the server's last token left
     if b.finish:
         yield _chunk(model, {}, b.finish_reason if not b.tool_calls else "tool_calls")
     if include_usage and b.usage:
