@@ -45,9 +45,26 @@ def _init(k: str, value: Any) -> None:
         st.session_state[k] = value
 
 
+def _fit(spec: ParamSpec, k: str) -> None:
+    """A value kept from another model that this model does not take goes back to unset, said once
+    (a widget given a value outside its range would fail)."""
+    ss = st.session_state
+    value = ss.get(k)
+    if value is None:
+        return
+    problem = check(spec, value)
+    if spec.kind == "choice" and value not in spec.choices:
+        problem = f"{spec.label} {value} is not a choice here."
+    if problem:
+        ss[k] = None
+        st.caption(f"{spec.label} was {value}, which this model does not take ({problem}); it is now unset.")
+
+
 def _draw_one(spec: ParamSpec) -> None:
     k = key(spec.name)
     help_text = spec.description or None
+    if spec.kind in ("number", "integer", "choice"):
+        _fit(spec, k)
     if spec.kind in ("number", "integer"):
         _init(k, None)
         is_int = spec.kind == "integer"
