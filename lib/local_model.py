@@ -115,7 +115,7 @@ class LocalServer:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def status(self) -> Status:
-        """"ours" when our model answers there, "foreign" when something else does, else "down"."""
+        """ "ours" when our model answers there, "foreign" when something else does, else "down"."""
         try:
             r = httpx.get(f"{self.base_url}/models", timeout=2.0)
             ids = [m.get("id") for m in r.json().get("data", [])] if r.status_code == 200 else []

@@ -48,5 +48,6 @@ def api_call_panel(request: ChatRequest | None, specs: list[ParamSpec]) -> None:
                 )
         with st.expander("Fetch model details"):
             details = model_details_request(request.provider, request.model)
-            st.code(render(details, "curl"), language="bash")
-            st.code(render(details, "python"), language="python")
+            for tab, (name, (lang, _)) in zip(st.tabs([lang.label for lang, _ in LANGUAGES.values()]),
+                                              LANGUAGES.items(), strict=True):  # fmt: skip
+                tab.code(render(details, name), language=lang.code_language, wrap_lines=True)

@@ -14,7 +14,7 @@ from lib.safe_markdown import safe_markdown
 
 STATUS_NOTE = {
     "stopped": "Stopped: the answer above is what arrived before Stop.",
-    "interrupted": "Interrupted by another action: the answer above is what arrived.",
+    "interrupted": "Interrupted by another action: the answer above is what arrived before it.",
     "incomplete": "Incomplete: the stream ended without saying it was finished.",
 }
 DRAW_EVERY = 0.08  # seconds between redraws while streaming: smooth to the eye, cheap for the browser
@@ -186,9 +186,10 @@ def stream_into(msg: dict[str, Any], request: ChatRequest, key: str | None, pric
                 elif isinstance(event, Done):
                     store_result(msg, event.result)
                     live.update(msg["content"], final=True)
-        except BaseException as exc:
-            # Streamlit stops or reruns this script by raising inside it: keep what arrived.
-            msg["status"] = "stopped" if type(exc).__name__ == "StopException" else "interrupted"
+        except BaseException:
+            # Streamlit stops or reruns this script by raising inside it: keep what arrived. Which
+            # click it was is only known on the next run (the Playground marks a Stop as "stopped").
+            msg["status"] = "interrupted"
             raise
         finally:
             stream.cancel()

@@ -261,3 +261,28 @@ def test_a_typed_key_never_reaches_code_downloads_or_links(oxen_app) -> None:  #
             chat_codes += [c for c in codes(at) if '"gpt-oss-120b"' in c]
             assert all(TYPED not in c for c in codes(at))
         assert len(set(chat_codes)) == 5 and all("OXEN_API_KEY" in c for c in chat_codes)
+
+
+def test_test_connection_says_what_happened(oxen_app, stand_in: StandIn) -> None:  # type: ignore[no-untyped-def]
+    at = oxen_app()
+    at.sidebar.button(key="test_connection").click().run()
+    assert next(s.value for s in at.sidebar.success).startswith("Connected: gpt-oss-120b answered in ")
+    assert stand_in.chat_requests()[-1].json()["max_tokens"] == 1
+    stand_in.then(Behaviour(status=404, error_body=b'{"error": {"message": "Model not found: gpt-oss-120b"}}'))
+    at.sidebar.button(key="test_connection").click().run()
+    assert len(at.sidebar.error) == 1 and "gpt-oss-120b" in at.sidebar.error[0].value
+    assert not at.exception
+
+
+def test_switching_models_keeps_values_that_still_apply(oxen_app) -> None:  # type: ignore[no-untyped-def]
+    at = oxen_app()  # gpt-oss-120b: temperature 0–2
+    at.number_input(key="param_temperature").set_value(0.4).run()
+    at.sidebar.selectbox(key="model_oxen").set_value("google-model-03").run()  # a schema with temperature 0–1
+    assert at.number_input(key="param_temperature").value == 0.4
+    assert "reasoning_effort" in [s.key.removeprefix("param_") for s in at.selectbox if s.key]
+    at.sidebar.selectbox(key="model_oxen").set_value("gpt-oss-120b").run()
+    at.number_input(key="param_temperature").set_value(1.5).run()
+    at.sidebar.selectbox(key="model_oxen").set_value("google-model-03").run()
+    assert at.number_input(key="param_temperature").value is None
+    assert any("Temperature was 1.5, which this model does not take" in c.value for c in at.caption)
+    assert not at.exception

@@ -108,3 +108,15 @@ def test_two_sessions_never_share_a_key(app: App, browser: Browser, stand_in: St
     finally:
         one.close()
         two.close()
+
+
+def test_a_click_mid_stream_keeps_the_partial_answer(app: App, page: Page, stand_in: StandIn) -> None:
+    stand_in.then(Behaviour(tokens=[f"x{i} " for i in range(400)], token_interval=0.02))
+    oxen_page(page, app)
+    send(page, "Talk, and be interrupted.")
+    page.wait_for_function(f"document.querySelectorAll(\"{MESSAGES}\")[1]?.innerText.includes('x20 ')")
+    page.get_by_role("button", name="Test connection").click()  # any widget: Streamlit reruns the page
+    answer = page.locator(MESSAGES).nth(1)
+    answer.get_by_text("Interrupted by another action: the answer above is what arrived before it.").wait_for()
+    wait_idle(page)
+    assert "x20 " in answer.inner_text()
