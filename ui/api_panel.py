@@ -11,9 +11,11 @@ from lib.params import TIERS, ParamSpec, tier_params
 from lib.request import ChatRequest, model_details_request, to_http
 from lib.snippets import LANGUAGES, render
 
+DETAILS = "Model details"
 TIER_HELP = (
     "Minimal: model and messages. Basic and All: the model's basic or every parameter, with your "
-    "values where set and the model's defaults elsewhere. As sent: exactly what Send sends."
+    "values where set and the model's defaults elsewhere. As sent: exactly what Send sends. "
+    "Model details: the request that fetches the model's own description (GET /models/{id})."
 )
 
 
@@ -24,10 +26,12 @@ def api_call_panel(request: ChatRequest | None, specs: list[ParamSpec]) -> None:
         if request is None:
             st.caption("Choose a provider and a model to see the request as code.")
             return
-        tier = st.segmented_control("Tier", TIERS, default="As sent", key="api_tier", help=TIER_HELP,
+        tier = st.segmented_control("Tier", (*TIERS, DETAILS), default="As sent", key="api_tier", help=TIER_HELP,
                                     format_func=lambda t: t.removesuffix(" parameters")) or "As sent"  # fmt: skip
-        shown = replace(request, params=tier_params(tier, specs, request.params))
-        wire = to_http(shown)
+        if tier == DETAILS:
+            wire = model_details_request(request.provider, request.model)
+        else:
+            wire = to_http(replace(request, params=tier_params(tier, specs, request.params)))
         if wire.key_env:
             st.caption(f"Reads the key from ${wire.key_env}; the key itself is never shown.")
         # Only the open tab's code is built and sent: five long snippets of a long conversation would
@@ -42,12 +46,7 @@ def api_call_panel(request: ChatRequest | None, specs: list[ParamSpec]) -> None:
                 st.download_button(
                     f"Download .{lang.extension}",
                     code,
-                    file_name=f"chat_request.{lang.extension}",
+                    file_name=f"{'model_details' if tier == DETAILS else 'chat_request'}.{lang.extension}",
                     mime="text/plain",
                     key=f"download-{name}",
                 )
-        with st.expander("Fetch model details"):
-            details = model_details_request(request.provider, request.model)
-            for tab, (name, (lang, _)) in zip(st.tabs([lang.label for lang, _ in LANGUAGES.values()]),
-                                              LANGUAGES.items(), strict=True):  # fmt: skip
-                tab.code(render(details, name), language=lang.code_language, wrap_lines=True)

@@ -17,8 +17,8 @@ STATUS_NOTE = {
     "interrupted": "Interrupted by another action: the answer above is what arrived before it.",
     "incomplete": "Incomplete: the stream ended without saying it was finished.",
 }
-DRAW_EVERY = 0.08  # seconds between redraws while streaming: smooth to the eye, cheap for the browser
-LONG_TAIL = 3000  # characters after which an unfinished paragraph is frozen at a line or space
+DRAW_EVERY = 0.15  # seconds between redraws while streaming: smooth to the eye, cheap for the browser
+LONG_TAIL = 2000  # characters after which an unfinished paragraph is frozen at a line or space
 
 
 def metrics_line(msg: dict[str, Any]) -> str:
