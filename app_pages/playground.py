@@ -128,13 +128,18 @@ def side_panel() -> None:
     api_call_panel(next_request(params), specs)
 
 
+# An answer still "running" at the start of a run was cut by this click: Streamlit starts the new run
+# at once and the old one stops at its next yield point, so it may not have marked itself yet.
+stop_clicked = ss.pop("playground_stop", False)
+if messages and messages[-1].get("status") in ("running", "interrupted"):
+    messages[-1]["status"] = "stopped" if stop_clicked else "interrupted"
+
 # A message goes into the conversation at once; the answer streams below it in this same run.
 prompt = st.chat_input("Send a message…", key="playground_input", submit_mode="stop", disabled=conn is None)
 if prompt:
     messages.append(new_message("user", prompt))
 retry = ss.pop("playground_retry", False)
-if ss.pop("playground_stop", False) and messages and messages[-1].get("status") in ("running", "interrupted"):
-    messages[-1]["status"] = "stopped"
+
 
 st.title("Playground")
 if ss.get("notice"):

@@ -189,7 +189,8 @@ def stream_into(msg: dict[str, Any], request: ChatRequest, key: str | None, pric
         except BaseException:
             # Streamlit stops or reruns this script by raising inside it: keep what arrived. Which
             # click it was is only known on the next run (the Playground marks a Stop as "stopped").
-            msg["status"] = "interrupted"
+            if msg.get("status") == "running":  # the next run may already have marked it "stopped"
+                msg["status"] = "interrupted"
             raise
         finally:
             stream.cancel()

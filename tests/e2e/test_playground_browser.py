@@ -117,6 +117,10 @@ def test_a_click_mid_stream_keeps_the_partial_answer(app: App, page: Page, stand
     page.wait_for_function(f"document.querySelectorAll(\"{MESSAGES}\")[1]?.innerText.includes('x20 ')")
     page.get_by_role("button", name="Test connection").click()  # any widget: Streamlit reruns the page
     answer = page.locator(MESSAGES).nth(1)
-    answer.get_by_text("Interrupted by another action: the answer above is what arrived before it.").wait_for()
+    try:
+        answer.get_by_text("Interrupted by another action: the answer above is what arrived before it.").wait_for()
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "interrupted-failure.png"))
+        raise AssertionError(f"the answer shows: {answer.inner_text()[-400:]!r}") from None
     wait_idle(page)
     assert "x20 " in answer.inner_text()
