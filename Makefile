@@ -16,7 +16,7 @@ setup-dev:
 run: setup
 	$(BIN)/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT)
 
-test: setup-dev
+test: setup-dev lint
 	$(BIN)/python -m pytest tests
 
 bench: setup-dev
@@ -27,3 +27,4 @@ bench: setup-dev
 lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy lib ui app_pages app.py

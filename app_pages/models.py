@@ -25,10 +25,14 @@ from lib.request import model_details_request
 from lib.safe_markdown import safe_markdown
 from lib.snippets import render
 from ui.sidebar import _models
-from ui.state import set_later
+from ui.state import Connection, set_later
 
 ss = st.session_state
-conn = ss.get("connection")
+st.title("Models")
+if ss.get("connection") is None:
+    st.info("Choose a provider in the sidebar to see its models.")
+    st.stop()
+conn: Connection = ss.connection
 
 
 @st.cache_data(show_spinner=False)
@@ -86,11 +90,6 @@ def show_card(model: dict[str, Any]) -> None:
             st.code(render(request, "curl"), language="bash")
             st.code(render(request, "python"), language="python")
 
-
-st.title("Models")
-if conn is None:
-    st.info("Choose a provider in the sidebar to see its models.")
-    st.stop()
 
 head = st.container(horizontal=True, vertical_alignment="center")
 head.caption(f"{conn.provider.label} · {conn.provider.base_url}")

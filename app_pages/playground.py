@@ -19,7 +19,7 @@ from ui import form
 from ui.api_panel import api_call_panel
 from ui.chat import render_message, stream_into
 from ui.sidebar import ensure_local
-from ui.state import new_message, providers, set_later
+from ui.state import Connection, new_message, providers, set_later
 
 ss = st.session_state
 messages: list[dict[str, Any]] = ss.playground_messages
@@ -73,7 +73,7 @@ def apply_import(text: str) -> None:
     st.rerun()
 
 
-def share_link(params: dict[str, Any]) -> None:
+def share_link(conn: Connection, params: dict[str, Any]) -> None:
     setup = Setup(
         conn.provider.id, conn.model, None if conn.provider.local else conn.provider.base_url, params,
         ss.get(form.SYSTEM, ""), variable_values(),
@@ -118,7 +118,7 @@ def side_panel() -> None:
         row = st.container(horizontal=True)
         row.button("Reset to defaults", on_click=form.reset, args=(specs,))
         if conn and row.button("Share link", key="share"):
-            share_link(params)
+            share_link(conn, params)
     shared = ss.get("share_result")
     if shared:
         st.caption("Share link (no key is ever in it):")

@@ -76,7 +76,7 @@ def read_card(path: Path) -> ModelCard:
     arch = str(field("general.architecture") or "unknown")
     file_type = field("general.file_type")
     try:
-        quant = LlamaFileType(int(file_type)).name.removeprefix("MOSTLY_") if file_type is not None else "?"
+        quant = LlamaFileType(int(str(file_type))).name.removeprefix("MOSTLY_") if file_type is not None else "?"
     except ValueError:
         quant = f"type {file_type}"
     license_ = field("general.license")

@@ -96,7 +96,8 @@ def _draw_one(spec: ParamSpec) -> None:
                      help=help_text)  # fmt: skip
     elif spec.kind == "response_format":
         _init(k, None)
-        choice = st.selectbox(spec.label, list(RF_LABELS), key=k, format_func=RF_LABELS.get, help=help_text)
+        choices: list[str | None] = list(RF_LABELS)
+        choice = st.selectbox(spec.label, choices, key=k, format_func=lambda v: RF_LABELS[v], help=help_text)
         if choice == "json_schema":
             _init(k + "_name", "answer")
             _init(k + "_schema", EXAMPLE_SCHEMA)
