@@ -193,7 +193,8 @@ def _spec_from_property(name: str, prop: dict[str, Any], basic: bool) -> ParamSp
         choices=tuple(prop["enum"]) if kind == "choice" else (),
         description=str(prop.get("description") or (standard.description if standard else "")),
         basic=basic,
-        type_name=str(t or ("enum" if kind == "choice" else "any")),
+        type_name=str(t or ("enum" if kind == "choice" else "any"))
+        + (f" ({prop['format']})" if prop.get("format") else ""),
     )
 
 

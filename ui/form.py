@@ -87,6 +87,9 @@ def _draw_one(spec: ParamSpec) -> None:
             return _default_text(spec) if v is None else json.dumps(v) if isinstance(v, bool) else str(v)
 
         st.selectbox(spec.label, options, key=k, help=help_text, format_func=show)
+    elif spec.kind == "string" and spec.type_name.endswith(("(textarea)", "(multiline)")):
+        _init(k, "")
+        st.text_area(spec.label, key=k, height=80, placeholder=_default_text(spec), help=help_text)
     elif spec.kind == "string":
         _init(k, "")
         st.text_input(spec.label, key=k, placeholder=_default_text(spec), help=help_text)

@@ -286,3 +286,14 @@ def test_switching_models_keeps_values_that_still_apply(oxen_app) -> None:  # ty
     assert at.number_input(key="param_temperature").value is None
     assert any("Temperature was 1.5, which this model does not take" in c.value for c in at.caption)
     assert not at.exception
+
+
+def test_damaged_share_link_and_garbage_import_crash_nothing(make_app) -> None:  # type: ignore[no-untyped-def]
+    at = make_app(setup="not-a-real-setup", chat="%%%").run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == ["The link's saved setup is damaged; the page opened with its defaults."]
+    at.text_area(key="curl_text").set_value("curl 'https://x/v1/chat/completions' -d '{\"model\": ").run()
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["A single quote is not closed; paste the whole command."]
+    assert at.text_area(key="curl_text").value.startswith("curl 'https://x/")  # the pasted text stays

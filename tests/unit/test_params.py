@@ -106,3 +106,11 @@ def test_every_tier_body_validates(oxen: Provider, request_validator) -> None:  
 def test_range_text() -> None:
     assert ParamSpec("t", "T", "number", minimum=0, maximum=2).range_text == "0 – 2"
     assert ParamSpec("m", "M", "integer", minimum=1).range_text == "≥ 1"
+
+
+def test_string_format_is_kept_for_the_form_and_the_reference() -> None:
+    props = {"image_url": {"type": "string", "format": "uri"}, "notes": {"type": "string", "format": "textarea"}}
+    model = {"id": "m", "json_request_schema": {"properties": props}}
+    by_name = {s.name: s for s in specs_for(model)}
+    assert by_name["image_url"].type_name == "string (uri)" and by_name["image_url"].kind == "string"
+    assert by_name["notes"].type_name == "string (textarea)"
