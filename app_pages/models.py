@@ -112,7 +112,7 @@ if query and conn.provider.id == "oxen":
     try:  # the provider's own search where it has one; otherwise the filter below does it
         pool = search_models(conn.provider, conn.key.value, query)
         query_for_filter = ""
-    except Exception:
+    except WorkbenchError:
         query_for_filter = query
 else:
     query_for_filter = query
