@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from lib.catalog import model_details, search_models
+from lib.catalog import search_models
 from lib.errors import WorkbenchError
 from lib.local_model import find_gguf, read_card
 from lib.model_catalog import (
@@ -24,7 +24,7 @@ from lib.model_catalog import (
 from lib.request import model_details_request
 from lib.safe_markdown import safe_markdown
 from lib.snippets import render
-from ui.sidebar import _models
+from ui.sidebar import _models, model_details_cached
 from ui.state import Connection, set_later
 
 ss = st.session_state
@@ -45,15 +45,8 @@ def local_card(path: str) -> Any:
 
 def details(model: dict[str, Any]) -> dict[str, Any]:
     """The full model object (`GET /models/{id}`), kept for this session; the listing's on failure."""
-    cache = ss.setdefault("model_details", {})
-    k = (conn.provider.id, conn.provider.base_url, model["id"])
-    if k not in cache:
-        try:
-            cache[k] = model_details(conn.provider, conn.key.value, model["id"])
-        except WorkbenchError as exc:
-            ss.setdefault("model_details_errors", {})[k] = str(exc)
-            return model
-    return cache[k]
+    full = model_details_cached(conn.provider, conn.key.value, model["id"])
+    return full if isinstance(full, dict) else model
 
 
 def facts_of(model: dict[str, Any]) -> dict[str, str]:
@@ -74,8 +67,8 @@ def show_card(model: dict[str, Any]) -> None:
         if head.button("Try in Playground", type="primary", icon=":material/chat:"):
             set_later({"provider_id": conn.provider.id, f"model_{conn.provider.id}": model["id"]})
             st.switch_page("app_pages/playground.py")
-        problem = ss.get("model_details_errors", {}).get((conn.provider.id, conn.provider.base_url, model["id"]))
-        if problem:
+        problem = ss.get("model_details", {}).get((conn.provider.id, conn.provider.base_url, model["id"]))
+        if isinstance(problem, str):
             st.caption(f"Showing the listing's facts: {problem}")
         if full.get("description"):
             st.markdown(safe_markdown(str(full["description"])))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib.catalog import list_models
+from lib.catalog import list_models, model_details
 from lib.client import ChatClient
 from lib.errors import InvalidBaseURL, WorkbenchError
 from lib.local_model import MODEL_ID
@@ -40,6 +40,29 @@ def _models(conn_key: tuple[str, str], provider, key: str | None) -> list[dict] 
         except WorkbenchError as exc:
             cache[conn_key] = str(exc)
     return cache[conn_key]
+
+
+def model_details_cached(provider, key: str | None, model: str) -> dict | str:  # type: ignore[no-untyped-def]
+    """`GET /models/{id}` once per session and model (it may depend on the key), or why it failed."""
+    cache = st.session_state.setdefault("model_details", {})
+    k = (provider.id, provider.base_url, model)
+    if k not in cache:
+        try:
+            cache[k] = model_details(provider, key, model)
+        except WorkbenchError as exc:
+            cache[k] = str(exc)
+    return cache[k]
+
+
+def _with_schema(provider, key: str | None, info: dict | None) -> dict | None:  # type: ignore[no-untyped-def]
+    """A listing that leaves the request schema out (rather than null) gets the model's own object,
+    so the Playground's form is built from the schema whenever the provider has one."""
+    if info is None or provider.local or "json_request_schema" in info or "request_schema" in info:
+        return info
+    if provider.id != "oxen":  # only Oxen-style providers describe parameters
+        return info
+    full = model_details_cached(provider, key, info["id"])
+    return full if isinstance(full, dict) else info
 
 
 def _test_connection(provider, model: str, key: str | None) -> None:  # type: ignore[no-untyped-def]
@@ -134,4 +157,4 @@ def connection() -> Connection | None:
     except InvalidBaseURL:
         return None
     info = next((m for m in listing if m.get("id") == model), None) if isinstance(listing, list) else None
-    return Connection(provider, model, key, info)
+    return Connection(provider, model, key, _with_schema(provider, key.value, info))

@@ -297,3 +297,14 @@ def test_damaged_share_link_and_garbage_import_crash_nothing(make_app) -> None: 
     assert not at.exception
     assert [e.value for e in at.error] == ["A single quote is not closed; paste the whole command."]
     assert at.text_area(key="curl_text").value.startswith("curl 'https://x/")  # the pasted text stays
+
+
+def test_form_comes_from_the_models_own_object_when_the_listing_leaves_schemas_out(oxen_app, stand_in: StandIn) -> None:  # type: ignore[no-untyped-def]
+    stand_in.list_without_schemas = True
+    at = oxen_app()
+    assert at.number_input(key="param_temperature").placeholder == "Not sent · default 0.7"
+    assert [r.path for r in stand_in.requests if r.path.endswith("/models/gpt-oss-120b")] == [
+        "/api/ai/models/gpt-oss-120b"
+    ]
+    at.number_input(key="param_temperature").set_value(0.2).run()
+    assert len([r for r in stand_in.requests if r.path.endswith("/models/gpt-oss-120b")]) == 1  # fetched once

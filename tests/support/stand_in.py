@@ -76,6 +76,7 @@ class StandIn:
         self.default = Behaviour()
         self.models_status: int | None = None  # make /models fail with this status
         self.last_token_at: list[float] = []  # wall-clock time each stream's last content token was sent
+        self.list_without_schemas = False  # list models as some providers do: no schema keys at all
         self.server: uvicorn.Server | None = None
         self.port = 0
         self.app = Starlette(routes=[Route("/{path:path}", self._route, methods=["GET", "POST"])])
@@ -91,6 +92,7 @@ class StandIn:
         return self
 
     def reset(self) -> None:
+        self.list_without_schemas = False
         self.requests.clear()
         self.queue.clear()
         self.default = Behaviour()
@@ -144,6 +146,9 @@ class StandIn:
             return denied
         if sub in ("/models", "/models/"):
             data = MODELS
+            if self.list_without_schemas:
+                drop = ("json_request_schema", "request_schema")
+                data = [{k: v for k, v in m.items() if k not in drop} for m in MODELS]
             dev = request.query_params.get("developer_name")
             if dev:
                 data = [m for m in data if (m.get("developer") or {}).get("name") == dev]
