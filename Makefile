@@ -5,7 +5,7 @@ PORT ?= 8501
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup setup-dev bench lint screenshot
+.PHONY: run test setup setup-dev bench lint screenshots
 
 setup:
 	@scripts/setup.sh runtime
@@ -23,8 +23,12 @@ bench: setup-dev
 	$(BIN)/python bench/local_model.py
 	$(BIN)/python bench/client_overhead.py
 	$(BIN)/python bench/first_answer.py
+	$(BIN)/python bench/ui_stream.py
 
 lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy lib ui app_pages app.py
+
+screenshots: setup-dev
+	$(BIN)/python scripts/screenshots.py
