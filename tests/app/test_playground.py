@@ -10,7 +10,6 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import errors
 from lib.curl_import import KEY_REMOVED
 from tests.support.stand_in import Behaviour, StandIn
 
@@ -115,33 +114,50 @@ def test_json_schema_editor_validates(oxen_app, stand_in: StandIn) -> None:  # t
     assert stand_in.chat_requests()[-1].json()["response_format"] == {"type": "json_schema", "json_schema": schema}
 
 
-@pytest.mark.parametrize(
-    ("behaviours", "expected"),
-    [
-        ([Behaviour(status=404, error_body=b'{"error": {"message": "Model not found: gpt-oss-120b"}}')],
-         lambda url: errors.from_response(404, b'{"error": {"message": "Model not found: gpt-oss-120b"}}',
-                                          model="gpt-oss-120b", base_url=url)),
-        ([Behaviour(status=400, error_body=b'{"error": {"message": "temperature too high"}}')],
-         lambda url: errors.from_response(400, b'{"error": {"message": "temperature too high"}}',
-                                          model="gpt-oss-120b", base_url=url)),
-        ([Behaviour(status=429, headers={"retry-after": "600"})], None),
-        ([Behaviour(cut_after=2, tokens=["a", "b", "c", "d"])], None),
-    ],
-    ids=["404", "400", "429", "cut"],
-)  # fmt: skip
-def test_each_error_is_one_sentence_in_place_of_the_answer(  # type: ignore[no-untyped-def]
-    oxen_app, stand_in: StandIn, behaviours: list[Behaviour], expected: Callable[[str], Exception] | None
-) -> None:
+TOKENS = ["a ", "b ", "c ", "d "]
+ERROR_CASES = {
+    "403": ([Behaviour(status=403)], "PermissionDenied"),
+    "404": ([Behaviour(status=404, error_body=b'{"error": {"message": "Model not found: gpt-oss-120b"}}')],
+            "ModelNotFound"),
+    "400": ([Behaviour(status=400, error_body=b'{"error": {"message": "temperature too high"}}')], "BadRequest"),
+    "context": ([Behaviour(status=400, error_body=b'{"error": {"message": "This model\'s maximum context length '
+                                                 b'is 8192 tokens. However, you requested 9000 tokens."}}')],
+                "ContextLengthExceeded"),
+    "429": ([Behaviour(status=429, headers={"retry-after": "600"})], "RateLimited"),
+    "500": ([Behaviour(status=500)] * 3, "ServerError"),
+    "html-502": ([Behaviour(status=502, error_body=b"<html><body>Bad gateway</body></html>")] * 3,
+                 "UnexpectedErrorPage"),
+    "cut": ([Behaviour(cut_after=2, tokens=TOKENS)], "StreamCut"),
+    "malformed": ([Behaviour(malformed_after=2, tokens=TOKENS)], "MalformedEvent"),
+    "error-event": ([Behaviour(error_event_after=2, tokens=TOKENS)], "StreamErrorEvent"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(ERROR_CASES))
+def test_each_error_is_the_engines_sentence_in_place_of_the_answer(
+    oxen_app, stand_in: StandIn, oxen, case: str
+) -> None:  # type: ignore[no-untyped-def]
+    from lib.client import ChatClient
+    from lib.request import ChatRequest, Message
+
+    behaviours, kind = ERROR_CASES[case]
     at = oxen_app()
     send(at, "first")
     stand_in.then(*behaviours)
     send(at, "second")
     assert not at.exception
     shown = [e.value for e in at.error]
-    assert len(shown) == 1 and shown[0].endswith(".")
-    if expected is not None:
-        assert shown == [str(expected(stand_in.base_url))]
+    # The engine, asked the same thing directly, fails with this class and this sentence.
+    stand_in.then(*behaviours)
+    history = [Message("user", "first"), Message("assistant", "You said: first"), Message("user", "second")]
+    client = ChatClient()
+    result = client.complete(ChatRequest(oxen, "gpt-oss-120b", history, {"stream": True}), ENV_KEY)
+    client.close()
+    assert type(result.error).__name__ == kind
+    assert shown == [str(result.error)]
     assert users(at) == ["first", "second"] and answers(at)[0] == "You said: first"
+    if case in ("cut", "malformed", "error-event"):  # what arrived before the failure stays
+        assert answers(at)[1].startswith("a b")
 
 
 def test_401_offers_the_key_field_and_retries_with_the_typed_key(make_app, stand_in: StandIn, monkeypatch) -> None:  # type: ignore[no-untyped-def]
