@@ -17,7 +17,8 @@ STATUS_NOTE = {
     "interrupted": "Interrupted by another action: the answer above is what arrived before it.",
     "incomplete": "Incomplete: the stream ended without saying it was finished.",
 }
-DRAW_EVERY = 0.15  # seconds between redraws while streaming: smooth to the eye, cheap for the browser
+DRAW_EVERY = 0.15  # seconds between redraws of a long unfinished tail: cheap for the browser
+DRAW_SHORT_EVERY = 0.03  # a short tail is cheap to redraw: short answers stream word by word
 LONG_TAIL = 2000  # characters after which an unfinished paragraph is frozen at a line or space
 
 
@@ -137,7 +138,7 @@ def _cut_point(text: str, start: int) -> int:
 
 class LiveMarkdown:
     """Streams Markdown into the page at a bounded cost: finished blocks are frozen in their own
-    elements and only the unfinished tail is redrawn, at most every DRAW_EVERY seconds. Redrawing
+    elements and only the unfinished tail is redrawn, less often as it grows. Redrawing
     the whole text on every chunk makes the browser fall seconds behind on long answers."""
 
     def __init__(self) -> None:
@@ -148,7 +149,8 @@ class LiveMarkdown:
 
     def update(self, text: str, final: bool = False) -> None:
         now = time.monotonic()
-        if not final and now - self.drawn_at < DRAW_EVERY:
+        every = DRAW_SHORT_EVERY if len(text) - self.frozen < 500 else DRAW_EVERY
+        if not final and now - self.drawn_at < every:
             return
         self.drawn_at = now
         cut = _cut_point(text, self.frozen)
