@@ -144,7 +144,7 @@ retry = ss.pop("playground_retry", False)
 st.title("Playground")
 if ss.get("notice"):
     st.warning(ss.pop("notice"))
-chat_col, side_col = st.columns([3, 2], gap="large")
+chat_col, side_col = st.columns([5, 4], gap="large")
 with side_col:
     side_panel()
 

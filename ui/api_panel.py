@@ -19,6 +19,10 @@ TIER_HELP = (
 )
 
 
+def short_label(tier: str) -> str:
+    return "Details" if tier == DETAILS else tier.removesuffix(" parameters")
+
+
 def api_call_panel(request: ChatRequest | None, specs: list[ParamSpec]) -> None:
     """Tabs "cURL", "Python", ... each one st.code block with the whole runnable request."""
     with st.container(key="api-call", border=True):
@@ -27,7 +31,7 @@ def api_call_panel(request: ChatRequest | None, specs: list[ParamSpec]) -> None:
             st.caption("Choose a provider and a model to see the request as code.")
             return
         tier = st.segmented_control("Tier", (*TIERS, DETAILS), default="As sent", key="api_tier", help=TIER_HELP,
-                                    format_func=lambda t: t.removesuffix(" parameters")) or "As sent"  # fmt: skip
+                                    format_func=short_label) or "As sent"  # fmt: skip
         if tier == DETAILS:
             wire = model_details_request(request.provider, request.model)
         else:
