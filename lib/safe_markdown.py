@@ -4,7 +4,10 @@ Streamlit already escapes HTML when `unsafe_allow_html` is off (it always is her
 itself can still do is link to `javascript:`/`vbscript:`/`data:` URLs and load remote images; a
 loaded image is the known way to leak a conversation to a third party (the URL carries the data).
 So unsafe links become plain text and images become links that load nothing until clicked.
-Code spans and fenced blocks are left exactly as written: they render as text.
+Fenced code blocks are left exactly as written: they render as text. Inline code is not skipped:
+which backticks pair up depends on block structure a regular expression cannot see, and a wrong guess
+would leave a live link; inside backticks a neutralised link is only cosmetic. A property test checks
+all this against a real CommonMark parser.
 """
 
 from __future__ import annotations
@@ -14,14 +17,14 @@ import re
 
 UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
 
-_FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})[^\n]*\n.*?(?:^\1?\2[ \t]*$|\Z)", re.S | re.M)
-_CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
+_FENCE = re.compile(  # a backtick fence's info string has no backtick; the closer may be longer
+    r"^ {0,3}(?P<fence>`{3,}(?=[^`\n]*$)|~{3,})[^\n]*\n.*?(?:^ {0,3}(?P=fence)[`~]*[ \t]*$|\Z)", re.S | re.M
+)
 _TEXT = r"((?:[^\[\]\\]|\\.|\[[^\[\]]*\])*)"
-_DEST = r"\(\s*(<[^>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)(\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)"
+_DEST = r"\(\s*(<[^>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)(\s+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?\s*\)"
 _IMAGE = re.compile(r"!\[" + _TEXT + r"\]" + _DEST)
 _LINK = re.compile(r"(?<!!)\[" + _TEXT + r"\]" + _DEST)
-_REF_IMAGE = re.compile(r"!\[" + _TEXT + r"\](\[[^\]]*\])")
-_REF_DEF = re.compile(r"^( {0,3}\[[^\]]+\]:\s*)(<[^>\n]*>|\S+)", re.M)
+_REF_DEF = re.compile(r"(\[[^\]\n]+\]:[ \t]*)(<[^>\n]*>|\S+)")  # anywhere: inside quotes and lists too
 _AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*)>")
 
 
@@ -32,27 +35,43 @@ def is_unsafe_url(url: str) -> bool:
     return plain.startswith(UNSAFE_SCHEMES)
 
 
+def _links(text: str) -> str:
+    """Unsafe inline links to text, inner ones first: a link inside another's text is the live one."""
+
+    def link(m: re.Match[str]) -> str:
+        inner = _links(m.group(1))
+        if is_unsafe_url(m.group(2)):
+            return f"{inner} (unsafe link removed)"
+        return "[" + inner + m.group(0)[m.end(1) - m.start(0) :]
+
+    return _LINK.sub(link, text)
+
+
 def _neutralise(text: str) -> str:
     def image(m: re.Match[str]) -> str:
         alt, url = m.group(1) or "image", m.group(2).strip("<>")
         if is_unsafe_url(url):
             return f":material/image: {alt} (image removed: unsafe address)"
-        return f"[:material/image: {alt}]({url})"  # a link: the image is not fetched unless the person opens it
-
-    def link(m: re.Match[str]) -> str:
-        return f"{m.group(1)} (unsafe link removed)" if is_unsafe_url(m.group(2)) else m.group(0)
+        # A link, not fetched unless opened; the icon comes first so a "!" before it cannot make it
+        # an image again.
+        return f":material/image: [{alt}]({url})"
 
     def ref_def(m: re.Match[str]) -> str:
         return f"{m.group(1)}#unsafe-link-removed" if is_unsafe_url(m.group(2)) else m.group(0)
 
-    def autolink(m: re.Match[str]) -> str:
-        return f"\\<{m.group(1)}\\>" if is_unsafe_url(m.group(1)) else m.group(0)
+    def autolink(m: re.Match[str]) -> str:  # the brackets go, so no backslash before them can revive it
+        return f"{m.group(1)} (unsafe link removed)" if is_unsafe_url(m.group(1)) else m.group(0)
 
-    text = _IMAGE.sub(image, text)
-    text = _REF_IMAGE.sub(lambda m: f"[:material/image: {m.group(1) or 'image'}]{m.group(2)}", text)
-    text = _LINK.sub(link, text)
-    text = _REF_DEF.sub(ref_def, text)
-    return _AUTOLINK.sub(autolink, text)
+    for _ in range(8):  # each pass can only remove syntax; repeat until nothing changes
+        before = text
+        text = _IMAGE.sub(image, text)
+        text = text.replace("![", ":material/image: [")  # reference images ![a][r], ![a][], ![a]: links now
+        text = _links(text)
+        text = _REF_DEF.sub(ref_def, text)
+        text = _AUTOLINK.sub(autolink, text)
+        if text == before:
+            break
+    return text
 
 
 def _outside(pattern: re.Pattern[str], text: str, fn) -> str:  # type: ignore[no-untyped-def]
@@ -65,5 +84,5 @@ def _outside(pattern: re.Pattern[str], text: str, fn) -> str:  # type: ignore[no
 
 
 def safe_markdown(text: str) -> str:
-    """`text` with unsafe links and remote images neutralised, code left as written."""
-    return _outside(_FENCE, text, lambda chunk: _outside(_CODE_SPAN, chunk, _neutralise))
+    """`text` with unsafe links and remote images neutralised, fenced code left as written."""
+    return _outside(_FENCE, text, _neutralise)
