@@ -144,3 +144,19 @@ def test_request_to_curl_to_import_is_the_same_request(
     assert got.messages == messages
     assert got.params == params
     assert got.key is None and got.problems == []
+
+
+WORDS = st.sampled_from(["curl", "-X", "POST", "-H", "'a: b'", "-d", "'{\"model\": \"m\", \"messages\": []}'",
+                         "https://h/v1/chat/completions", "\\\n", "$'x\\'y'", '"', "'", "--json", "-sSN", "@f",
+                         "--url", "-F", "x=1", "{}", "[]", "$'\\u00e9'", "-XGET", "--data=1", " "])  # fmt: skip
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.one_of(st.text(max_size=60), st.lists(WORDS, max_size=12).map(" ".join)))
+def test_any_paste_imports_or_says_why(table: dict[str, Provider], text: str) -> None:
+    try:
+        got = import_curl(text, table)
+    except CurlImportError as exc:
+        assert str(exc).endswith(".") and "\n" not in str(exc)
+    else:
+        assert got.model and got.base_url.startswith(("http://", "https://"))
