@@ -24,7 +24,7 @@ from lib.errors import LocalModelError
 
 MODEL_ID = "smollm2-135m-instruct"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
-Status = Literal["ours", "foreign", "down"]
+Status = Literal["ours", "foreign", "busy", "down"]
 
 
 def find_gguf() -> Path:
@@ -115,10 +115,15 @@ class LocalServer:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def status(self) -> Status:
-        """ "ours" when our model answers there, "foreign" when something else does, else "down"."""
+        """ "ours" when our model answers there, "foreign" when something else does, "busy" when
+        something took the connection but did not answer in time, else "down"."""
         try:
             r = httpx.get(f"{self.base_url}/models", timeout=2.0)
             ids = [m.get("id") for m in r.json().get("data", [])] if r.status_code == 200 else []
+        except httpx.TimeoutException:
+            # A model server generating on a loaded machine can take seconds to answer even this;
+            # starting a second one would only fail on the taken port.
+            return "ours" if self.process is not None and self.process.poll() is None else "busy"
         except httpx.TransportError:
             return "down"
         except (ValueError, AttributeError):
@@ -129,7 +134,7 @@ class LocalServer:
         """Make sure our server answers, starting it if nothing is there. Raises LocalModelError."""
         with self._lock:
             state = self.status()
-            if state == "ours":
+            if state in ("ours", "busy"):
                 return "reused"
             if state == "foreign":
                 raise LocalModelError(

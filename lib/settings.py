@@ -20,7 +20,12 @@ def local_model_port() -> int:
 
 
 def local_model_threads() -> int:
-    """Threads for the local server (`WORKBENCH_LOCAL_THREADS`); default 2, measured fastest on
-    2 cores by bench/local_model.py (about 1.5x the tokens/s of 1 thread)."""
+    """Threads for the local server (`WORKBENCH_LOCAL_THREADS`); default one less than the cores.
+
+    llama.cpp's threads wait for each other by spinning, so when another program holds a core one of
+    them is waiting on, generation collapses: on 2 cores with one busy, a 27-token answer took 69 s
+    with 2 threads and 0.48 s with 1 (idle: 0.35 s and 0.48 s; bench/local_model.py). The app, the
+    browser and the model share the machine, so one core is left to the rest.
+    """
     raw = os.environ.get("WORKBENCH_LOCAL_THREADS", "")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else min(2, os.cpu_count() or 1)
+    return int(raw) if raw.isdigit() and int(raw) > 0 else max(1, (os.cpu_count() or 1) - 1)

@@ -159,3 +159,19 @@ def test_port_and_host_in_environment_do_not_move_the_server(tmp_path: Path, mon
     finally:
         server.stop()
         taken.stop()
+
+
+def test_a_server_too_busy_to_answer_is_reused_not_started_again() -> None:
+    """On a loaded machine the model server can take seconds to answer even `/v1/models`: that is a
+    busy server on our port (a second one could not bind it), not a dead one."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()  # accepts connections (the kernel does) and never answers
+    try:
+        server = LocalServer(port=listener.getsockname()[1])
+        assert server.status() == "busy"
+        assert server.ensure() == "reused" and server.process is None
+    finally:
+        listener.close()
