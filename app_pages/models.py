@@ -24,7 +24,7 @@ from lib.model_catalog import (
 from lib.request import model_details_request
 from lib.safe_markdown import safe_markdown
 from lib.snippets import render
-from ui.sidebar import _models, model_details_cached
+from ui.sidebar import model_details_cached, provider_models
 from ui.state import Connection, set_later
 
 ss = st.session_state
@@ -91,7 +91,7 @@ if head.button("Refresh", icon=":material/refresh:"):
     ss.pop("model_details", None)
     st.rerun()
 
-listing = _models((conn.provider.id, conn.provider.base_url), conn.provider, conn.key.value)
+listing = provider_models((conn.provider.id, conn.provider.base_url), conn.provider, conn.key.value)
 models: list[dict[str, Any]] = listing if isinstance(listing, list) else []
 if isinstance(listing, str):
     st.error(f"Could not list models: {listing}")

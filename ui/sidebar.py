@@ -31,7 +31,7 @@ def ensure_local() -> str | None:
     return None
 
 
-def _models(conn_key: tuple[str, str], provider, key: str | None) -> list[dict] | str:  # type: ignore[no-untyped-def]
+def provider_models(conn_key: tuple[str, str], provider, key: str | None) -> list[dict] | str:  # type: ignore[no-untyped-def]
     """The provider's model objects (kept per session: a listing may depend on the key), or why not."""
     cache = st.session_state.models_cache
     if conn_key not in cache:
@@ -125,7 +125,7 @@ def connection() -> Connection | None:
                 if st.button("Start local model"):
                     st.rerun()
                 return Connection(provider, MODEL_ID, key)
-        listing = _models((pid, provider.base_url), provider, key.value)
+        listing = provider_models((pid, provider.base_url), provider, key.value)
         model_key = f"model_{pid}"
         options = [m["id"] for m in listing] if isinstance(listing, list) else []
         if model_key in ss and ss[model_key] and ss[model_key] not in options:
