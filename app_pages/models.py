@@ -101,7 +101,7 @@ query = filters[0].text_input("Search models", key="models_search", placeholder=
 caps = filters[1].multiselect("Capabilities", all_capabilities(models), key="models_caps")
 devs = filters[2].multiselect("Developer", all_developers(models), key="models_devs")
 pool = models
-if query and conn.provider.id == "oxen":
+if query and conn.provider.has_search:
     try:  # the provider's own search where it has one; otherwise the filter below does it
         pool = search_models(conn.provider, conn.key.value, query)
         query_for_filter = ""

@@ -23,6 +23,12 @@ class Provider:
     key_required: bool
     stream_usage: bool  # takes stream_options.include_usage
     local: bool = False
+    # What the server offers beyond chat, as facts rather than `provider.id == ...` checks.
+    describes_params: bool = False  # model objects carry a request schema (Oxen-style)
+    has_search: bool = False  # `GET /models/search?search=`
+    has_model_details: bool = True  # `GET /models/{id}` (llama.cpp's server has none)
+    # Headers sent with every request of this setup (e.g. `HTTP-Referer`, `Helicone-Auth`).
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 def _env_url(name: str, default: str) -> str:
@@ -40,6 +46,7 @@ def builtin_providers() -> dict[str, Provider]:
             key_required=False,
             stream_usage=False,  # llama.cpp's server ignores it when streaming
             local=True,
+            has_model_details=False,
         ),
         "oxen": Provider(
             "oxen",
@@ -48,6 +55,8 @@ def builtin_providers() -> dict[str, Provider]:
             "OXEN_API_KEY",
             key_required=True,
             stream_usage=True,
+            describes_params=True,
+            has_search=True,
         ),
         "openai": Provider(
             "openai",

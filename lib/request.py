@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import quote, urlencode
 
 from lib.providers import Provider
 
@@ -69,6 +70,16 @@ class HttpRequest:
     headers: dict[str, str]
     body: dict[str, Any] | None
     key_env: str | None  # the variable snippets read the key from
+    auth_header: str = "Authorization"  # Azure OpenAI takes the key in `api-key`, bare
+    auth_prefix: str = "Bearer "
+
+
+def send_headers(wire: HttpRequest, key: str | None) -> dict[str, str]:
+    """The headers the client sends: the request's own plus the key, the only place it is added."""
+    headers = dict(wire.headers)
+    if key:
+        headers[wire.auth_header] = f"{wire.auth_prefix}{key}"
+    return headers
 
 
 def ordered_params(params: dict[str, Any]) -> dict[str, Any]:
@@ -95,6 +106,7 @@ def to_http(request: ChatRequest) -> HttpRequest:
     headers = {"Content-Type": "application/json"}
     if request.streaming:
         headers["Accept"] = "text/event-stream"
+    headers.update(request.provider.headers)
     return HttpRequest(
         "POST",
         f"{request.provider.base_url}/chat/completions",
@@ -104,6 +116,20 @@ def to_http(request: ChatRequest) -> HttpRequest:
     )
 
 
+def _get(provider: Provider, path: str) -> HttpRequest:
+    return HttpRequest("GET", f"{provider.base_url}{path}", dict(provider.headers), None, provider.key_env)
+
+
+def models_request(provider: Provider) -> HttpRequest:
+    """`GET {base}/models`: the model list."""
+    return _get(provider, "/models")
+
+
 def model_details_request(provider: Provider, model: str) -> HttpRequest:
     """`GET {base}/models/{id}`: the "Fetch model details" call."""
-    return HttpRequest("GET", f"{provider.base_url}/models/{model}", {}, None, provider.key_env)
+    return _get(provider, f"/models/{quote(model, safe='/:@')}")
+
+
+def search_request(provider: Provider, query: str) -> HttpRequest:
+    """`GET {base}/models/search?search=...`: the provider's own search, where it has one."""
+    return _get(provider, "/models/search?" + urlencode({"search": query}))

@@ -59,7 +59,7 @@ def _with_schema(provider, key: str | None, info: dict | None) -> dict | None:  
     so the Playground's form is built from the schema whenever the provider has one."""
     if info is None or provider.local or "json_request_schema" in info or "request_schema" in info:
         return info
-    if provider.id != "oxen":  # only Oxen-style providers describe parameters
+    if not provider.describes_params:
         return info
     full = model_details_cached(provider, key, info["id"])
     return full if isinstance(full, dict) else info
