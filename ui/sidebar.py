@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from lib.catalog import list_models, model_details
 from lib.client import ChatClient
 from lib.errors import InvalidBaseURL, WorkbenchError
 from lib.local_model import MODEL_ID
-from lib.providers import resolve_key, validate_base_url, with_base_url
+from lib.providers import Provider, ResolvedKey, resolve_key, validate_base_url, with_base_url
 from lib.request import ChatRequest, Message
+from ui import keys
 from ui.state import Connection, local_server, providers, secrets
 
 ORIGIN_TEXT = {
@@ -17,6 +20,7 @@ ORIGIN_TEXT = {
     "secrets": "from .streamlit/secrets.toml",
     "typed": "typed for this session",
 }
+Listing = list[dict[str, Any]] | str  # the provider's model objects, or why they could not be listed
 
 
 def ensure_local() -> str | None:
@@ -31,9 +35,9 @@ def ensure_local() -> str | None:
     return None
 
 
-def provider_models(conn_key: tuple[str, str], provider, key: str | None) -> list[dict] | str:  # type: ignore[no-untyped-def]
+def provider_models(conn_key: tuple[str, str], provider: Provider, key: str | None) -> Listing:
     """The provider's model objects (kept per session: a listing may depend on the key), or why not."""
-    cache = st.session_state.models_cache
+    cache: dict[tuple[str, str], Listing] = st.session_state[keys.MODELS_CACHE]
     if conn_key not in cache:
         try:
             cache[conn_key] = list_models(provider, key)
@@ -42,9 +46,9 @@ def provider_models(conn_key: tuple[str, str], provider, key: str | None) -> lis
     return cache[conn_key]
 
 
-def model_details_cached(provider, key: str | None, model: str) -> dict | str:  # type: ignore[no-untyped-def]
+def model_details_cached(provider: Provider, key: str | None, model: str) -> dict[str, Any] | str:
     """`GET /models/{id}` once per session and model (it may depend on the key), or why it failed."""
-    cache = st.session_state.setdefault("model_details", {})
+    cache: dict[tuple[str, str, str], dict[str, Any] | str] = st.session_state.setdefault(keys.MODEL_DETAILS, {})
     k = (provider.id, provider.base_url, model)
     if k not in cache:
         try:
@@ -54,7 +58,7 @@ def model_details_cached(provider, key: str | None, model: str) -> dict | str:  
     return cache[k]
 
 
-def _with_schema(provider, key: str | None, info: dict | None) -> dict | None:  # type: ignore[no-untyped-def]
+def _with_schema(provider: Provider, key: str | None, info: dict[str, Any] | None) -> dict[str, Any] | None:
     """A listing that leaves the request schema out (rather than null) gets the model's own object,
     so the Playground's form is built from the schema whenever the provider has one."""
     if info is None or provider.local or "json_request_schema" in info or "request_schema" in info:
@@ -65,7 +69,7 @@ def _with_schema(provider, key: str | None, info: dict | None) -> dict | None:  
     return full if isinstance(full, dict) else info
 
 
-def _test_connection(provider, model: str, key: str | None) -> None:  # type: ignore[no-untyped-def]
+def _test_connection(provider: Provider, model: str, key: str | None) -> None:
     """A one-token request to the chosen model: proves the base URL, the key and the model at once."""
     request = ChatRequest(provider, model, [Message("user", "Say OK.")], {"max_tokens": 1})
     client = ChatClient()
@@ -75,81 +79,115 @@ def _test_connection(provider, model: str, key: str | None) -> None:  # type: ig
     finally:
         client.close()
     if result.error:
-        st.session_state.connection_test = ("error", str(result.error))
+        st.session_state[keys.CONNECTION_TEST] = ("error", str(result.error))
     else:
-        st.session_state.connection_test = ("ok", f"Connected: {model} answered in {result.metrics.latency:.2f} s.")
+        outcome = f"Connected: {model} answered in {result.metrics.latency:.2f} s."
+        st.session_state[keys.CONNECTION_TEST] = ("ok", outcome)
 
 
-def connection() -> Connection | None:
-    """Draw the connection widgets; the Connection, or None when it cannot be used yet."""
+def _base_url_field(configured: Provider) -> Provider | None:
+    """The "Base URL" input (fixed for the local model); the provider pointed at it, or None with the
+    sentence shown when it is not a URL."""
     ss = st.session_state
-    table = providers()
-    with st.sidebar:
-        st.markdown("### Connection")
-        pid = st.selectbox("Provider", list(table), format_func=lambda p: table[p].label, key="provider_id")
-        provider = table[pid]
-        url_key = f"base_url_{pid}"
-        if url_key not in ss:
-            ss[url_key] = provider.base_url
-        base_url = st.text_input(
-            "Base URL",
-            key=url_key,
-            disabled=provider.local,
-            help="The embedded model runs on loopback." if provider.local else "Any OpenAI-compatible API.",
+    url_key = keys.base_url(configured.id)
+    if url_key not in ss:
+        ss[url_key] = configured.base_url
+    base_url = st.text_input(
+        "Base URL",
+        key=url_key,
+        disabled=configured.local,
+        help="The embedded model runs on loopback." if configured.local else "Any OpenAI-compatible API.",
+    )
+    if configured.local:
+        return configured
+    try:
+        return with_base_url(configured, base_url)
+    except InvalidBaseURL as exc:
+        st.error(str(exc))
+        return None
+
+
+def _key_note(provider: Provider, key: ResolvedKey) -> str | None:
+    """Where the key comes from, why a stored one is withheld, or that one is missing."""
+    if key.value:
+        return f"Key {ORIGIN_TEXT[key.origin]}."
+    if key.note:
+        return key.note
+    if provider.key_required:
+        return f"No key yet: type one or set {provider.key_env}."
+    return None
+
+
+def _key_field(configured: Provider, provider: Provider) -> ResolvedKey:
+    """The masked "API key" input (none for the local model) and the key to send."""
+    typed = None
+    if not provider.local:
+        typed = st.text_input(
+            "API key",
+            type="password",
+            key=keys.api_key(provider.id),
+            help=f"Kept for this browser session only. Or set {provider.key_env} in the environment.",
         )
-        try:
-            provider = with_base_url(provider, base_url) if not provider.local else provider
-        except InvalidBaseURL as exc:
-            st.error(str(exc))
-            return None
-        typed = None
-        if not provider.local:
-            typed = st.text_input(
-                "API key",
-                type="password",
-                key=f"api_key_{pid}",
-                help=f"Kept for this browser session only. Or set {provider.key_env} in the environment.",
-            )
-        key = resolve_key(table[pid], provider.base_url, typed or None, secrets=secrets())
-        if not provider.local:
-            if key.value:
-                st.caption(f"Key {ORIGIN_TEXT[key.origin]}.")
-            elif key.note:
-                st.caption(key.note)
-            elif provider.key_required:
-                st.caption(f"No key yet: type one or set {provider.key_env}.")
-        if provider.local and (pid, provider.base_url) not in ss.models_cache:
-            problem = ensure_local()  # once per session here; the Playground checks again before sending
-            if problem:
-                st.error(problem)
-                if st.button("Start local model"):
-                    st.rerun()
-                return Connection(provider, MODEL_ID, key)
-        listing = provider_models((pid, provider.base_url), provider, key.value)
-        model_key = f"model_{pid}"
-        options = [m["id"] for m in listing] if isinstance(listing, list) else []
-        if model_key in ss and ss[model_key] and ss[model_key] not in options:
-            options = [ss[model_key], *options]
-        if model_key not in ss and options:
-            ss[model_key] = MODEL_ID if MODEL_ID in options else options[0]
-        model = st.selectbox(
-            "Model",
-            options,
-            key=model_key,
-            accept_new_options=True,
-            placeholder="Type a model id",
-            help="Pick from the provider's list, or type any model id.",
-        )
-        if isinstance(listing, str):
-            st.caption(f"Could not list models: {listing}")
-            if st.button("Retry listing"):
-                del ss.models_cache[(pid, provider.base_url)]
-                st.rerun()
-        if model and st.button("Test connection", key="test_connection"):
-            _test_connection(provider, model, key.value)
-        outcome = ss.pop("connection_test", None)
-        if outcome:
-            (st.success if outcome[0] == "ok" else st.error)(outcome[1])
+    # The configured provider, not the typed URL: a stored key goes only to its own base URL.
+    key = resolve_key(configured, provider.base_url, typed or None, secrets=secrets())
+    note = None if provider.local else _key_note(provider, key)
+    if note:
+        st.caption(note)
+    return key
+
+
+def _local_model_problem(provider: Provider) -> str | None:
+    """Start the local model once per session here (the Playground checks again before sending);
+    its error sentence, shown with a button to try again, or None."""
+    if not provider.local or (provider.id, provider.base_url) in st.session_state[keys.MODELS_CACHE]:
+        return None
+    problem = ensure_local()
+    if problem:
+        st.error(problem)
+        if st.button("Start local model"):
+            st.rerun()
+    return problem
+
+
+def _model_field(provider_id: str, listing: Listing) -> str | None:
+    """The "Model" select: the provider's list, the kept choice first when it is not listed, and any
+    typed id."""
+    ss = st.session_state
+    model_key = keys.model(provider_id)
+    options = [m["id"] for m in listing] if isinstance(listing, list) else []
+    if ss.get(model_key) and ss[model_key] not in options:
+        options = [ss[model_key], *options]
+    if model_key not in ss and options:
+        ss[model_key] = MODEL_ID if MODEL_ID in options else options[0]
+    model: str | None = st.selectbox(
+        "Model",
+        options,
+        key=model_key,
+        accept_new_options=True,
+        placeholder="Type a model id",
+        help="Pick from the provider's list, or type any model id.",
+    )
+    return model
+
+
+def _listing_problem(provider: Provider, listing: Listing) -> None:
+    if isinstance(listing, str):
+        st.caption(f"Could not list models: {listing}")
+        if st.button("Retry listing"):
+            del st.session_state[keys.MODELS_CACHE][(provider.id, provider.base_url)]
+            st.rerun()
+
+
+def _test_connection_button(provider: Provider, model: str | None, key: ResolvedKey) -> None:
+    if model and st.button("Test connection", key=keys.TEST_CONNECTION):
+        _test_connection(provider, model, key.value)
+    outcome = st.session_state.pop(keys.CONNECTION_TEST, None)
+    if outcome:
+        (st.success if outcome[0] == "ok" else st.error)(outcome[1])
+
+
+def _usable(provider: Provider, model: str | None, key: ResolvedKey, listing: Listing) -> Connection | None:
+    """The Connection, or None while there is no model or the base URL is not one."""
     if not model:
         return None
     try:
@@ -158,3 +196,22 @@ def connection() -> Connection | None:
         return None
     info = next((m for m in listing if m.get("id") == model), None) if isinstance(listing, list) else None
     return Connection(provider, model, key, _with_schema(provider, key.value, info))
+
+
+def connection() -> Connection | None:
+    """Draw the connection widgets; the Connection, or None when it cannot be used yet."""
+    table = providers()
+    with st.sidebar:
+        st.markdown("### Connection")
+        pid = st.selectbox("Provider", list(table), format_func=lambda p: table[p].label, key=keys.PROVIDER)
+        provider = _base_url_field(table[pid])
+        if provider is None:
+            return None
+        key = _key_field(table[pid], provider)
+        if _local_model_problem(provider):
+            return Connection(provider, MODEL_ID, key)
+        listing = provider_models((provider.id, provider.base_url), provider, key.value)
+        model = _model_field(provider.id, listing)
+        _listing_problem(provider, listing)
+        _test_connection_button(provider, model, key)
+    return _usable(provider, model, key, listing)

@@ -1,0 +1,92 @@
+"""Session-state and widget keys, named in one place so a page, a helper and a test cannot spell the
+same key two ways. Per-provider, per-parameter and per-message keys are built by the functions here."""
+
+from __future__ import annotations
+
+# The connection in the sidebar: one set of widgets per provider, so switching keeps each one's values.
+PROVIDER = "provider_id"
+_BASE_URL = "base_url_"
+_MODEL = "model_"
+_API_KEY = "api_key_"
+
+
+def base_url(provider_id: str) -> str:
+    return _BASE_URL + provider_id
+
+
+def model(provider_id: str) -> str:
+    return _MODEL + provider_id
+
+
+def api_key(provider_id: str) -> str:
+    return _API_KEY + provider_id
+
+
+# The parameter form: `param_<name>` (and `param_<name>_<part>` for a widget's sub-fields).
+_PARAM = "param_"
+PARAM_EXTRA = "param__extra"  # other parameters as a JSON object (imports, fields the form does not know)
+SYSTEM = "system_prompt"
+_VARIABLE = "var_"
+
+
+def param(name: str, part: str = "") -> str:
+    return f"{_PARAM}{name}_{part}" if part else _PARAM + name
+
+
+def variable(name: str) -> str:
+    """The text input filling `{{name}}`."""
+    return _VARIABLE + name
+
+
+# Streamlit drops a widget's state on a run that does not draw it, so keys with these prefixes are
+# re-assigned on every run to survive page switches and provider switches.
+PERSISTENT_PREFIXES = (PROVIDER, _BASE_URL, _MODEL, _API_KEY, _PARAM, _VARIABLE, SYSTEM)
+PENDING = "pending_widgets"  # widget values to set at the start of the next run, before any is drawn
+
+
+# Each chat message's own widgets, by its stable id.
+def edit_text(message_id: int) -> str:
+    return f"edit_text_{message_id}"
+
+
+def edit_save(message_id: int) -> str:
+    return f"edit_save_{message_id}"
+
+
+def edit_cancel(message_id: int) -> str:
+    return f"edit_cancel_{message_id}"
+
+
+def edit(message_id: int) -> str:
+    return f"edit_{message_id}"
+
+
+def delete(message_id: int) -> str:
+    return f"delete_{message_id}"
+
+
+def message_actions(message_id: int) -> str:
+    """The container of a message's Edit and Delete buttons (CSS class `st-key-msg-actions-<id>`)."""
+    return f"msg-actions-{message_id}"
+
+
+# Session state that is not one widget.
+MODELS_CACHE = "models_cache"  # (provider id, base URL) -> list of model objects, or an error sentence
+MODEL_DETAILS = "model_details"  # (provider id, base URL, model) -> model object, or an error sentence
+CONNECTION = "connection"  # the sidebar's Connection for this run, or None
+CONNECTION_TEST = "connection_test"  # ("ok" | "error", sentence) from Test connection, shown once
+NOTICE = "notice"  # a sentence for the next page drawn (a damaged share link)
+MESSAGES = "playground_messages"  # the Playground's conversation: list[ChatMessage]
+MESSAGE_SEQ = "message_seq"  # the last message id given out
+EDITING = "editing"  # the id of the message being edited, or None
+
+# The Playground's own widgets and flags.
+CHAT_INPUT = "playground_input"
+STOP = "playground_stop"  # the Stop button while an answer streams
+RETRY = "playground_retry"  # send again on the next run (Regenerate, retry after a fix)
+INLINE_KEY = "inline_key"  # "Paste an API key for this session" under a rejected-key error
+CURL_TEXT = "curl_text"
+IMPORT_RESULT = "import_result"
+SHARE_RESULT = "share_result"
+CHAT_WINDOW = "chat_window"  # how many of the latest messages are drawn
+TEST_CONNECTION = "test_connection"
