@@ -5,37 +5,23 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from lib import errors
-from lib.client import _connect_error_for
+from lib.client import ChatClient
 from lib.events import FREE, Pricing
 from lib.providers import Provider
+from lib.request import HttpRequest, model_details_request, models_request, search_request
 
 
 def _get_json(
-    provider: Provider, key: str | None, path: str, *, timeout: float, waiting_for: str, model: str = "",
-    params: dict[str, str] | None = None, advice: str = "try again in a moment.",
+    provider: Provider, key: str | None, wire: HttpRequest, purpose: errors.Purpose, timeout: float,
+    client: ChatClient | None, model: str = "",
 ) -> Any:  # fmt: skip
-    """GET `{base}{path}` as JSON; every failure becomes a WorkbenchError with its sentence."""
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
-    url = f"{provider.base_url}{path}"
-    try:
-        r = httpx.get(url, headers=headers, params=params, timeout=timeout)
-    except httpx.TimeoutException:
-        raise errors.FirstByteTimeout(
-            f"{provider.base_url} did not {waiting_for} within {timeout:g} s; {advice}"
-        ) from None
-    except httpx.TransportError as exc:
-        raise _connect_error_for(exc, provider) from None
-    if r.status_code >= 400:
-        raise errors.from_response(r.status_code, r.content, model=model, base_url=provider.base_url)
-    try:
-        return r.json()
-    except ValueError:
-        raise errors.MalformedEvent(
-            f"{url} did not answer with JSON; check that the Base URL is an OpenAI-compatible API."
-        ) from None
+    """Send one GET through the one client (its errors and retries); raises a WorkbenchError."""
+    call = errors.Call(provider.base_url, wire.url, provider.local, model, purpose)
+    if client is not None:
+        return client.get_json(wire, key, call, timeout)
+    with ChatClient() as own:
+        return own.get_json(wire, key, call, timeout)
 
 
 def _model_list(data: Any, url: str) -> list[dict[str, Any]]:
@@ -45,27 +31,32 @@ def _model_list(data: Any, url: str) -> list[dict[str, Any]]:
     return [m for m in items if isinstance(m, dict) and m.get("id")]
 
 
-def list_models(provider: Provider, key: str | None, timeout: float = 10.0) -> list[dict[str, Any]]:
+def list_models(
+    provider: Provider, key: str | None, timeout: float = 10.0, client: ChatClient | None = None
+) -> list[dict[str, Any]]:
     """The provider's model objects; raises a WorkbenchError with its sentence on failure."""
-    data = _get_json(provider, key, "/models", timeout=timeout, waiting_for="list its models",
-                     advice="type a model name instead.")  # fmt: skip
-    return _model_list(data, f"{provider.base_url}/models")
+    wire = models_request(provider)
+    return _model_list(_get_json(provider, key, wire, "models", timeout, client), wire.url)
 
 
-def model_details(provider: Provider, key: str | None, model: str, timeout: float = 10.0) -> dict[str, Any]:
+def model_details(
+    provider: Provider, key: str | None, model: str, timeout: float = 10.0, client: ChatClient | None = None
+) -> dict[str, Any]:
     """`GET {base}/models/{id}`: the model object; raises a WorkbenchError with its sentence."""
-    data = _get_json(provider, key, f"/models/{model}", timeout=timeout, waiting_for=f"describe {model}", model=model)
+    wire = model_details_request(provider, model)
+    data = _get_json(provider, key, wire, "details", timeout, client, model)
     if not isinstance(data, dict):
         raise errors.MalformedEvent(f"{provider.base_url} did not answer with a model object for {model}.")
     return data
 
 
-def search_models(provider: Provider, key: str | None, query: str, timeout: float = 10.0) -> list[dict[str, Any]]:
+def search_models(
+    provider: Provider, key: str | None, query: str, timeout: float = 10.0, client: ChatClient | None = None
+) -> list[dict[str, Any]]:
     """The provider's own search (`/models/search?search=`), where it has one (Oxen); the caller
     filters locally when this raises."""
-    data = _get_json(provider, key, "/models/search", timeout=timeout, waiting_for="search its models",
-                     params={"search": query})  # fmt: skip
-    return _model_list(data, f"{provider.base_url}/models/search")
+    wire = search_request(provider, query)
+    return _model_list(_get_json(provider, key, wire, "search", timeout, client), wire.url)
 
 
 def pricing_of(provider: Provider, model: dict[str, Any] | None) -> Pricing | None:

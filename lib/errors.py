@@ -6,7 +6,21 @@ The sentence is the exception's only argument, so `str()` and `repr()` never car
 from __future__ import annotations
 
 import json
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Purpose = Literal["chat", "models", "details", "search"]
+
+_DNS_HINTS = (
+    "name or service not known",
+    "nodename nor servname",
+    "name resolution",
+    "no address associated",
+    "getaddrinfo failed",
+    "errno -2",
+    "errno -3",
+    "errno -5",
+)
 
 
 class WorkbenchError(Exception):
@@ -104,6 +118,65 @@ class LocalModelError(WorkbenchError):
     action = "start_local"
 
 
+@dataclass(frozen=True)
+class Call:
+    """What a request is for, so each failure can name the right culprit (the URL, the model, ...)."""
+
+    base_url: str
+    url: str  # the URL tried
+    local: bool = False  # the embedded model: "not running" rather than "nothing answering"
+    model: str = ""
+    purpose: Purpose = "chat"
+
+    @property
+    def doing(self) -> str:
+        return {
+            "chat": "answer",
+            "models": "list its models",
+            "details": f"describe {self.model}",
+            "search": "search its models",
+        }[self.purpose]
+
+
+def connect_error(exc: Exception, call: Call) -> WorkbenchError:
+    """DNS failure, the local model being down, or nothing listening: each its own sentence."""
+    text = str(exc).lower()
+    base = call.base_url
+    if any(h in text for h in _DNS_HINTS):
+        return DNSFailure(f"The host in {base} could not be found (DNS); check the Base URL and your network.")
+    if call.local:
+        return LocalModelDown("The local model is not running; start it with the button below and send again.")
+    return ConnectionRefused(
+        f"Nothing is answering at {base} (connection refused); check the Base URL or start the server."
+    )
+
+
+def timed_out(call: Call, seconds: float) -> FirstByteTimeout:
+    advice = "type a model name instead." if call.purpose == "models" else "try again, or pick a faster model."
+    return FirstByteTimeout(f"{call.base_url} did not {call.doing} within {seconds:g} s; {advice}")
+
+
+def stalled(seconds: float) -> StreamStalled:
+    return StreamStalled(
+        f"The stream sent no text for {seconds:g} s, so it was stopped; what arrived is kept. Regenerate to try again."
+    )
+
+
+def connection_dropped(call: Call) -> StreamCut:
+    if call.purpose != "chat":
+        return StreamCut(f"The connection to {call.base_url} dropped before it could {call.doing}; try again.")
+    return StreamCut(
+        "The connection dropped in the middle of the answer; what arrived is kept. Regenerate to try again."
+    )
+
+
+def not_json(call: Call) -> MalformedEvent:
+    return MalformedEvent(
+        f"{call.url} did not answer with JSON; check that the Base URL is an OpenAI-compatible API "
+        "(it usually ends in /v1)."
+    )
+
+
 def _provider_message(body: bytes) -> tuple[str | None, str | None, bool]:
     """(message, code, is_json) from an error body in the OpenAI, Oxen or FastAPI shapes."""
     try:
@@ -123,15 +196,31 @@ def _provider_message(body: bytes) -> tuple[str | None, str | None, bool]:
     return None, None, True
 
 
+def _wrong_url(call: Call, message: str | None, model: str) -> bool:
+    """A 404 blames the URL unless the server's words point at the model: a listing or search that
+    is not found means the path is wrong, and a chat 404 with no mention of a model likewise."""
+    if call.purpose in ("models", "search"):
+        return True
+    low = (message or "").lower()
+    return not model or not ("model" in low or model.lower() in low or "deployment" in low)
+
+
 def _clip(text: str, limit: int = 300) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def from_response(
-    status: int, body: bytes, *, model: str, base_url: str, retry_after: float | None = None
+    status: int,
+    body: bytes,
+    *,
+    model: str,
+    base_url: str,
+    retry_after: float | None = None,
+    call: Call | None = None,
 ) -> WorkbenchError:
     """Map an HTTP error response to its error type and sentence."""
+    call = call or Call(base_url, f"{base_url}/chat/completions", model=model)
     message, code, is_json = _provider_message(body)
     said = f' The server said: "{_clip(message)}".' if message else ""
     if not is_json and status >= 400 and body.strip():
@@ -152,6 +241,13 @@ def from_response(
         return PermissionDenied(
             "The key is valid but not allowed to use this model or endpoint (403); use a key with "
             "access, or pick another model." + said,
+            status=status,
+            detail=message,
+        )
+    if status == 404 and _wrong_url(call, message, model):
+        return InvalidBaseURL(
+            f"Nothing was found at {call.url} (404), so the Base URL looks wrong; check it (an "
+            "OpenAI-compatible API usually ends in /v1)." + said,
             status=status,
             detail=message,
         )

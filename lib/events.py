@@ -22,6 +22,21 @@ class ReasoningDelta:
 
 
 @dataclass(frozen=True, slots=True)
+class RefusalDelta:
+    """The model declined: `delta.refusal` (or a `refusal` content part), shown as a refusal."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class OtherPart:
+    """A content part that is neither text nor reasoning (an image, audio, ...): named, never dropped."""
+
+    type: str
+    part: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class ToolCallDelta:
     index: int
     id: str | None
@@ -61,7 +76,9 @@ class ToolCall:
 class ChatResult:
     text: str = ""
     reasoning: str = ""
+    refusal: str = ""  # the model's refusal, when it declined (the text is then usually empty)
     tool_calls: list[ToolCall] = field(default_factory=list)
+    other_parts: list[dict[str, Any]] = field(default_factory=list)  # content parts shown by type only
     finish_reason: str | None = None
     usage: Usage | None = None
     status: Status = "running"
@@ -80,7 +97,7 @@ class Done:
     result: ChatResult
 
 
-Event = TextDelta | ReasoningDelta | ToolCallDelta | Usage | Finish | Done
+Event = TextDelta | ReasoningDelta | RefusalDelta | OtherPart | ToolCallDelta | Usage | Finish | Done
 
 
 @dataclass(frozen=True)

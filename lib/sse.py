@@ -1,15 +1,15 @@
-"""Server-sent events over httpx, decoded by httpx-sse.
+"""Server-sent events, decoded by httpx-sse's own decoders, fed text as it arrives.
 
 httpx-sse's EventSource drops a last event that has no closing blank line and hides comments; the
-watchdog needs to see comments (`: ping`) arrive, so this drives httpx-sse's own decoders directly.
+watchdog needs to see comments (`: ping`) arrive, so this drives httpx-sse's decoders directly. It is
+a push decoder (text in, events out), so the engine's core stays free of I/O.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-import httpx
 from httpx_sse._decoders import SSEDecoder, SSELineDecoder  # pinned: httpx-sse==0.4.3
 
 
@@ -22,43 +22,39 @@ class SSE:
 _COMMENT = SSE("comment", "")
 
 
-def _decode(lines: Iterable[str], decoder: SSEDecoder) -> Iterator[SSE]:
-    for line in lines:
-        if line.startswith(":"):
-            yield _COMMENT
-            continue
-        sse = decoder.decode(line)
-        if sse is not None:
-            yield SSE(sse.event, sse.data)
+class SSEStream:
+    """Events from text pieces in any split, with CR, LF or CRLF line ends."""
 
+    def __init__(self) -> None:
+        self._lines = SSELineDecoder()
+        self._events = SSEDecoder()
 
-def _flush(line_decoder: SSELineDecoder, decoder: SSEDecoder) -> Iterator[SSE]:
-    yield from _decode(line_decoder.flush(), decoder)
-    last = decoder.decode("")  # dispatch a last event that had no closing blank line
-    if last is not None:
-        yield SSE(last.event, last.data)
+    def _decode(self, lines: Iterable[str]) -> list[SSE]:
+        out: list[SSE] = []
+        for line in lines:
+            if line.startswith(":"):
+                out.append(_COMMENT)
+                continue
+            sse = self._events.decode(line)
+            if sse is not None:
+                out.append(SSE(sse.event, sse.data))
+        return out
+
+    def feed(self, text: str) -> list[SSE]:
+        return self._decode(self._lines.decode(text)) if text else []
+
+    def flush(self) -> list[SSE]:
+        """The rest, at the end of the body: a last event with no closing blank line is kept."""
+        out = self._decode(self._lines.flush())
+        last = self._events.decode("")
+        if last is not None:
+            out.append(SSE(last.event, last.data))
+        return out
 
 
 def iter_sse_text(chunks: Iterable[str]) -> Iterator[SSE]:
-    """Events from text chunks as they arrive (any split, CR / LF / CRLF line ends)."""
-    line_decoder, decoder = SSELineDecoder(), SSEDecoder()
+    """Events from text chunks as they arrive."""
+    stream = SSEStream()
     for text in chunks:
-        if text:
-            yield from _decode(line_decoder.decode(text), decoder)
-    yield from _flush(line_decoder, decoder)
-
-
-def iter_sse(response: httpx.Response) -> Iterator[SSE]:
-    """Events of a streaming httpx response."""
-    return iter_sse_text(response.iter_text())
-
-
-async def aiter_sse(response: httpx.Response) -> AsyncIterator[SSE]:
-    """Events of a streaming httpx response, async."""
-    line_decoder, decoder = SSELineDecoder(), SSEDecoder()
-    async for text in response.aiter_text():
-        if text:
-            for sse in _decode(line_decoder.decode(text), decoder):
-                yield sse
-    for sse in _flush(line_decoder, decoder):
-        yield sse
+        yield from stream.feed(text)
+    yield from stream.flush()

@@ -11,7 +11,7 @@ import pytest
 
 from lib import errors
 from lib.client import AsyncChatClient, ChatClient, ClientConfig
-from lib.events import Done, Finish, Pricing, ReasoningDelta, TextDelta, ToolCallDelta
+from lib.events import Done, Finish, Pricing, ReasoningDelta, TextDelta, ToolCallDelta, Usage
 from lib.providers import Provider, builtin_providers, with_base_url
 from lib.request import ChatRequest, Message
 from tests.support.stand_in import Behaviour, StandIn, free_port
@@ -92,10 +92,13 @@ def test_tool_call_deltas_merge_by_index(stand_in: StandIn, oxen: Provider) -> N
 
 
 def test_counted_usage_when_server_reports_none(stand_in: StandIn, oxen: Provider) -> None:
-    stand_in.then(Behaviour(usage=False, tokens=["x", "y", "z"]))
+    # Two chunks of six words: the count is of the text's tokens, not of the chunks.
+    stand_in.then(Behaviour(usage=False, tokens=["one two three", " four five six"]))
     _, result = run(oxen, stream=True)
-    assert result.usage is not None and result.usage.source == "counted" and result.usage.completion_tokens == 3
-    assert result.metrics.cost is None  # no prompt count, so no honest cost
+    # Prompt: "Hello there" is 2 tokens, plus 4 framing the message and 3 priming the reply (as
+    # OpenAI's cookbook counts chat messages).
+    assert result.usage == Usage(9, 6, 15, source="counted")
+    assert result.metrics.cost == pytest.approx(9 * 1e-6 + 6 * 2e-6)
 
 
 def test_finish_reason_length(stand_in: StandIn, oxen: Provider) -> None:
@@ -292,7 +295,8 @@ def test_key_never_in_repr_of_stream(stand_in: StandIn, oxen: Provider) -> None:
 
 # -- async twin -------------------------------------------------------------------------------------
 def test_async_client_streams_and_maps_errors(stand_in: StandIn, oxen: Provider) -> None:
-    stand_in.then(Behaviour(reasoning=["hm"]), Behaviour(status=404), Behaviour(cut_after=1))
+    not_found = b'{"error": {"message": "Model not found: gpt-oss-120b"}}'
+    stand_in.then(Behaviour(reasoning=["hm"]), Behaviour(status=404, error_body=not_found), Behaviour(cut_after=1))
 
     async def go() -> list:  # type: ignore[type-arg]
         client = AsyncChatClient(FAST)
