@@ -1,16 +1,22 @@
-"""Chat rendering and the streaming loop that keeps every delta in session state."""
+"""Chat rendering, the streaming loop that keeps every delta in session state, and the buttons under a
+conversation (fix and retry, Regenerate, Clear)."""
 
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from lib.client import ChatClient
-from lib.events import ChatResult, Done, Pricing, ReasoningDelta, TextDelta
+from lib.conversation import ChatMessage, drop_answers, has_question, metrics_line, raised_max_tokens
+from lib.events import Done, Pricing, ReasoningDelta, TextDelta
+from lib.params import ParamSpec
+from lib.providers import Provider
 from lib.request import ChatRequest
 from lib.safe_markdown import safe_markdown
+from ui import keys
+from ui.state import set_later
 
 STATUS_NOTE = {
     "stopped": "Stopped: the answer above is what arrived before Stop.",
@@ -20,101 +26,113 @@ STATUS_NOTE = {
 DRAW_EVERY = 0.15  # seconds between redraws of a long unfinished tail: cheap for the browser
 DRAW_SHORT_EVERY = 0.03  # a short tail is cheap to redraw: short answers stream word by word
 LONG_TAIL = 2000  # characters after which an unfinished paragraph is frozen at a line or space
+WINDOW = 20  # messages drawn at first; "Show earlier messages" adds as many again
 
 
-def metrics_line(msg: dict[str, Any]) -> str:
-    """'TTFT 0.12 s · Latency 1.40 s · Tokens/s 52.1 · Cost $0 · 40 completion tokens (counted)'."""
-    m = msg.get("metrics") or {}
-
-    def secs(v: float | None) -> str:
-        return "–" if v is None else f"{v:.2f} s"
-
-    cost, rate = m.get("cost"), m.get("tokens_per_s")
-    parts = [
-        f"**TTFT** {secs(m.get('ttft'))}",
-        f"**Latency** {secs(m.get('latency'))}",
-        f"**Tokens/s** {'–' if rate is None else f'{rate:.1f}'}",
-        f"**Cost** {'unknown' if cost is None else ('$0' if cost == 0 else f'${cost:.6f}')}",
-    ]
-    u = msg.get("usage") or {}
-    counts = []
-    if u.get("prompt_tokens") is not None:
-        counts.append(f"{u['prompt_tokens']} prompt")
-    if u.get("completion_tokens") is not None:
-        counts.append(f"{u['completion_tokens']} completion")
-    if counts:
-        label = " (counted by the app)" if u.get("source") == "counted" else ""
-        parts.append(" / ".join(counts) + " tokens" + label)
-    return " · ".join(parts)
-
-
-def _edit_box(msg: dict[str, Any]) -> None:
+def _edit_box(msg: ChatMessage) -> None:
     ss = st.session_state
-    text = st.text_area("Edit message", msg["content"], key=f"edit_text_{msg['id']}", height=120)
+    text = st.text_area("Edit message", msg.content, key=keys.edit_text(msg.id), height=120)
     row = st.container(horizontal=True)
-    if row.button("Save", key=f"edit_save_{msg['id']}", type="primary"):
-        msg["content"] = text
-        ss.editing = None
+    if row.button("Save", key=keys.edit_save(msg.id), type="primary"):
+        msg.content = text
+        ss[keys.EDITING] = None
         st.rerun()
-    if row.button("Cancel", key=f"edit_cancel_{msg['id']}"):
-        ss.editing = None
+    if row.button("Cancel", key=keys.edit_cancel(msg.id)):
+        ss[keys.EDITING] = None
         st.rerun()
 
 
-def render_message(msg: dict[str, Any], messages: list[dict[str, Any]] | None = None) -> None:
+def _notes(msg: ChatMessage) -> None:
+    """Under an answer: how it ended when not plainly, its error, its metrics."""
+    note = STATUS_NOTE.get(msg.status)
+    if note:
+        st.caption(note)
+    if msg.cut_at_limit:
+        limit = msg.max_tokens
+        st.caption(f"Cut at Max tokens ({limit}): the model had more to say." if limit else
+                   "Cut at the provider's token limit: the model had more to say.")  # fmt: skip
+    if msg.error:
+        st.error(msg.error)
+    if msg.role == "assistant" and msg.metrics is not None:
+        st.caption(metrics_line(msg))
+
+
+def _message_actions(msg: ChatMessage, messages: list[ChatMessage]) -> None:
+    row = st.container(horizontal=True, key=keys.message_actions(msg.id))
+    if row.button("Edit", key=keys.edit(msg.id), icon=":material/edit:", type="tertiary"):
+        st.session_state[keys.EDITING] = msg.id
+        st.rerun()
+    if row.button("Delete", key=keys.delete(msg.id), icon=":material/delete:", type="tertiary"):
+        messages[:] = [m for m in messages if m.id != msg.id]
+        st.rerun()
+
+
+def render_message(msg: ChatMessage, messages: list[ChatMessage] | None = None) -> None:
     """One stored message: escaped, link-safe Markdown, reasoning, status, error, metrics, and (with
     `messages`) the edit and delete actions."""
-    ss = st.session_state
-    with st.chat_message(msg["role"]):
-        if msg.get("reasoning"):
+    editing = messages is not None and st.session_state.get(keys.EDITING) == msg.id
+    with st.chat_message(msg.role):
+        if msg.reasoning:
             with st.expander("Reasoning", expanded=False):
-                st.markdown(safe_markdown(msg["reasoning"]))
-        if messages is not None and ss.get("editing") == msg.get("id"):
+                st.markdown(safe_markdown(msg.reasoning))
+        if editing:
             _edit_box(msg)
-        elif msg.get("content"):
-            st.markdown(safe_markdown(msg["content"]))
-        note = STATUS_NOTE.get(msg.get("status", ""))
-        if note:
-            st.caption(note)
-        if msg.get("finish_reason") == "length" and not msg.get("error"):
-            limit = msg.get("max_tokens")
-            st.caption(f"Cut at Max tokens ({limit}): the model had more to say." if limit else
-                       "Cut at the provider's token limit: the model had more to say.")  # fmt: skip
-        if msg.get("error"):
-            st.error(msg["error"])
-        if msg["role"] == "assistant" and msg.get("metrics"):
-            st.caption(metrics_line(msg))
-        if messages is not None and msg.get("id") is not None and ss.get("editing") != msg.get("id"):
-            row = st.container(horizontal=True, key=f"msg-actions-{msg['id']}")
-            if row.button("Edit", key=f"edit_{msg['id']}", icon=":material/edit:", type="tertiary"):
-                ss.editing = msg["id"]
-                st.rerun()
-            if row.button("Delete", key=f"delete_{msg['id']}", icon=":material/delete:", type="tertiary"):
-                messages[:] = [m for m in messages if m.get("id") != msg["id"]]
-                st.rerun()
+        elif msg.content:
+            st.markdown(safe_markdown(msg.content))
+        _notes(msg)
+        if messages is not None and not editing:
+            _message_actions(msg, messages)
 
 
-def store_result(msg: dict[str, Any], result: ChatResult) -> None:
-    """Copy a finished result into the stored message (plain data only)."""
-    msg["content"] = result.text
-    msg["reasoning"] = result.reasoning
-    msg["status"] = result.status
-    msg["finish_reason"] = result.finish_reason
-    msg["error"] = str(result.error) if result.error else None
-    msg["error_action"] = result.error.action if result.error else None
-    msg["metrics"] = {
-        "ttft": result.metrics.ttft,
-        "latency": result.metrics.latency,
-        "tokens_per_s": result.metrics.tokens_per_s,
-        "cost": result.metrics.cost,
-    }
-    if result.usage:
-        u = result.usage
-        msg["usage"] = {
-            "prompt_tokens": u.prompt_tokens,
-            "completion_tokens": u.completion_tokens,
-            "source": u.source,
-        }
+def history(messages: list[ChatMessage]) -> None:
+    """The latest messages of a conversation; all of them are still sent. Drawing hundreds of messages
+    makes every rerun slow in the browser (bench/ui_stream.py)."""
+    ss = st.session_state
+    window = ss.setdefault(keys.CHAT_WINDOW, WINDOW)
+    hidden = max(0, len(messages) - window)
+    if hidden and st.button(f"Show earlier messages ({hidden} hidden; all are sent)", icon=":material/expand_less:"):
+        ss[keys.CHAT_WINDOW] = window + WINDOW
+        st.rerun()
+    for msg in messages[hidden:]:
+        render_message(msg, messages)
+
+
+def ask_again() -> None:
+    """Send the last question again on the next run (the page's send step reads the flag)."""
+    st.session_state[keys.RETRY] = True
+    st.rerun()
+
+
+def _key_and_retry(provider: Provider) -> None:
+    typed = st.text_input("Paste an API key for this session", type="password", key=keys.INLINE_KEY)
+    if st.button("Use this key and retry", type="primary", disabled=not typed):
+        set_later({keys.api_key(provider.id): typed, keys.INLINE_KEY: ""})
+        ask_again()
+
+
+def offer_fixes(answer: ChatMessage, provider: Provider, max_tokens: ParamSpec | None) -> None:
+    """Under a failed or cut answer, the one action that fixes it and asks again."""
+    if answer.error_action == "start_local" and st.button("Start local model and retry", type="primary"):
+        ask_again()
+    if answer.error_action == "key" and not provider.local:
+        _key_and_retry(provider)
+    if answer.cut_at_limit and max_tokens is not None:
+        raised = raised_max_tokens(answer, max_tokens.maximum)
+        if st.button(f"Raise Max tokens to {raised} and regenerate", type="primary"):
+            set_later({keys.param("max_tokens"): raised})
+            ask_again()
+
+
+def chat_actions(messages: list[ChatMessage], can_send: bool) -> None:
+    """The buttons "Regenerate" (the last question again) and "Clear", in the container `chat-actions`."""
+    actions = st.container(horizontal=True, key="chat-actions")
+    if actions.button("Regenerate", disabled=not can_send or not has_question(messages)):
+        drop_answers(messages)
+        ask_again()
+    if actions.button("Clear"):
+        messages.clear()
+        st.session_state.pop(keys.SHARE_RESULT, None)
+        st.rerun()
 
 
 def _cut_point(text: str, start: int) -> int:
@@ -161,38 +179,49 @@ class LiveMarkdown:
         self.tail.markdown(safe_markdown(text[self.frozen :]) + ("" if final else " ▌"))
 
 
-def stream_into(msg: dict[str, Any], request: ChatRequest, key: str | None, pricing: Pricing | None) -> None:
+class LiveReasoning:
+    """The reasoning of a streaming answer: one collapsed expander, drawn at its first delta (opening
+    it shows it streaming) and redrawn at most every DRAW_EVERY seconds."""
+
+    def __init__(self) -> None:
+        self.slot = st.empty()
+        self.box: DeltaGenerator | None = None
+        self.drawn_at = 0.0
+
+    def update(self, text: str) -> None:
+        if self.box is None:
+            self.box = self.slot.expander("Reasoning", expanded=False).empty()
+        if time.monotonic() - self.drawn_at >= DRAW_EVERY:
+            self.drawn_at = time.monotonic()
+            self.box.markdown(safe_markdown(text) + " ▌")
+
+
+def stream_into(msg: ChatMessage, request: ChatRequest, key: str | None, pricing: Pricing | None) -> None:
     """Run the request, drawing deltas as they arrive and keeping each one in `msg` at once, so a
     click or Stop mid-stream (Streamlit interrupts this run) leaves the partial answer, marked."""
-    msg.update(content="", reasoning="", status="running", max_tokens=request.params.get("max_tokens"))
+    msg.start(request.params.get("max_tokens"))
     with st.chat_message("assistant"):
-        reasoning_slot = st.empty()
-        reasoning_box = None
+        reasoning = LiveReasoning()
         live = LiveMarkdown()
         live.tail.markdown("…")
-        reasoning_drawn = 0.0
         client = ChatClient()
         stream = client.stream(request, key, pricing)
         try:
             for event in stream:
                 if isinstance(event, TextDelta):
-                    msg["content"] += event.text
-                    live.update(msg["content"])
+                    msg.content += event.text
+                    live.update(msg.content)
                 elif isinstance(event, ReasoningDelta):
-                    msg["reasoning"] += event.text
-                    if reasoning_box is None:  # drawn once, collapsed: opening it shows it streaming
-                        reasoning_box = reasoning_slot.expander("Reasoning", expanded=False).empty()
-                    if time.monotonic() - reasoning_drawn >= DRAW_EVERY:
-                        reasoning_drawn = time.monotonic()
-                        reasoning_box.markdown(safe_markdown(msg["reasoning"]) + " ▌")
+                    msg.reasoning += event.text
+                    reasoning.update(msg.reasoning)
                 elif isinstance(event, Done):
-                    store_result(msg, event.result)
-                    live.update(msg["content"], final=True)
+                    msg.record(event.result)
+                    live.update(msg.content, final=True)
         except BaseException:
             # Streamlit stops or reruns this script by raising inside it: keep what arrived. Which
             # click it was is only known on the next run (the Playground marks a Stop as "stopped").
-            if msg.get("status") == "running":  # the next run may already have marked it "stopped"
-                msg["status"] = "interrupted"
+            if msg.status == "running":  # the next run may already have marked it "stopped"
+                msg.status = "interrupted"
             raise
         finally:
             stream.cancel()

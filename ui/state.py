@@ -7,13 +7,11 @@ from typing import Any
 
 import streamlit as st
 
+from lib.conversation import ChatMessage, MessageStatus
 from lib.local_model import LocalServer
 from lib.providers import Provider, ResolvedKey, builtin_providers
-
-# Sidebar widget keys. Streamlit drops a widget's state on a run that does not draw it, so these
-# are re-assigned on every run to survive page switches and provider switches.
-PERSISTENT_PREFIXES = ("provider_id", "base_url_", "model_", "api_key_", "param_", "var_", "system_prompt")
-PENDING = "pending_widgets"  # widget values to set at the start of the next run, before any is drawn
+from lib.request import Role
+from ui import keys
 
 
 @dataclass
@@ -46,31 +44,43 @@ def init() -> None:
     """Create the session's keys once (honouring deep links), and keep widget values alive."""
     ss = st.session_state
     for key in list(ss.keys()):
-        if isinstance(key, str) and key.startswith(PERSISTENT_PREFIXES):
+        if isinstance(key, str) and key.startswith(keys.PERSISTENT_PREFIXES):
             ss[key] = ss[key]
-    for key, value in ss.pop(PENDING, {}).items():
+    for key, value in ss.pop(keys.PENDING, {}).items():
         ss[key] = value
     if "initialised" in ss:
         return
     ss.initialised = True
-    ss.models_cache = {}  # (provider id, base URL) -> list of model objects, or an error sentence
-    ss.playground_messages = []
+    ss[keys.MODELS_CACHE] = {}
+    ss[keys.MESSAGES] = []
     qp = st.query_params
     pid = qp.get("provider", "local")
     if pid not in providers():
         pid = "local"
-    ss.provider_id = pid
-    if qp.get("base_url") and pid != "local":
-        ss[f"base_url_{pid}"] = qp["base_url"]
+    ss[keys.PROVIDER] = pid
+    if qp.get("base_url") and not providers()[pid].local:
+        ss[keys.base_url(pid)] = qp["base_url"]
     if qp.get("model"):
-        ss[f"model_{pid}"] = qp["model"]
+        ss[keys.model(pid)] = qp["model"]
     _load_shared(qp.to_dict())
 
 
 def set_later(values: dict[str, Any]) -> None:
     """Set widget values on the next run (a drawn widget's value cannot change in this one); the
     caller then calls st.rerun()."""
-    st.session_state.setdefault(PENDING, {}).update(values)
+    st.session_state.setdefault(keys.PENDING, {}).update(values)
+
+
+def connection() -> Connection | None:
+    """The sidebar's Connection for this run, or None when it cannot be used yet."""
+    conn: Connection | None = st.session_state.get(keys.CONNECTION)
+    return conn
+
+
+def messages() -> list[ChatMessage]:
+    """The Playground's conversation (the list itself: change it in place)."""
+    conversation: list[ChatMessage] = st.session_state[keys.MESSAGES]
+    return conversation
 
 
 def _load_shared(query: dict[str, str]) -> None:
@@ -79,22 +89,23 @@ def _load_shared(query: dict[str, str]) -> None:
     from lib.share import from_query
     from ui import form
 
-    extra, messages, problem = from_query(query)
+    extra, shared, problem = from_query(query)
     ss = st.session_state
     if problem:
-        ss.notice = problem
+        ss[keys.NOTICE] = problem
         return
     if extra.get("params"):
         form.load(list(STANDARD), extra["params"])
     if extra.get("system"):
-        ss[form.SYSTEM] = extra["system"]
+        ss[keys.SYSTEM] = extra["system"]
     for name, value in (extra.get("variables") or {}).items():
-        ss[f"var_{name}"] = str(value)
-    ss.playground_messages = [new_message(m["role"], m["content"]) for m in messages]
+        ss[keys.variable(name)] = str(value)
+    # from_query keeps only user and assistant messages
+    ss[keys.MESSAGES] = [new_message("assistant" if m["role"] == "assistant" else "user", m["content"]) for m in shared]
 
 
-def new_message(role: str, content: str, **meta: Any) -> dict[str, Any]:
-    """A conversation entry: plain data with a stable id for its widgets."""
+def new_message(role: Role, content: str = "", *, error: str | None = None, status: MessageStatus = "") -> ChatMessage:
+    """A conversation entry with the session's next id (ids are never reused, so widget keys are not)."""
     ss = st.session_state
-    ss.message_seq = ss.get("message_seq", 0) + 1
-    return {"id": ss.message_seq, "role": role, "content": content, **meta}
+    ss[keys.MESSAGE_SEQ] = ss.get(keys.MESSAGE_SEQ, 0) + 1
+    return ChatMessage(ss[keys.MESSAGE_SEQ], role, content, error=error, status=status)

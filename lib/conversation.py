@@ -1,0 +1,134 @@
+"""A conversation as plain data: the messages a chat page keeps in session state, and the rules about
+them that need no page (what is sent, what a retry replaces, how a cut answer is marked)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from lib import variables
+from lib.events import ChatResult, Metrics, Status, Usage
+from lib.request import Message, Role
+
+# An answer's status: the engine's, "interrupted" when another click cut it, "" for a message
+# that was typed, imported or loaded from a link.
+MessageStatus = Status | Literal["interrupted", ""]
+SAMPLE = "Hello, what can you do?"  # sent when there is no question yet, so the code is a real request
+DEFAULT_MAX_TOKENS = 256  # the guess to double when an answer was cut and nobody knows its limit
+
+
+@dataclass
+class ChatMessage:
+    """One entry of a conversation, with a stable `id` for its widgets."""
+
+    id: int
+    role: Role
+    content: str = ""
+    reasoning: str = ""
+    status: MessageStatus = ""
+    finish_reason: str | None = None
+    error: str | None = None  # the sentence shown in place of (or under) the answer
+    error_action: str | None = None  # what would fix it: "key", "start_local", ... (WorkbenchError.action)
+    metrics: Metrics | None = None
+    usage: Usage | None = None
+    max_tokens: int | None = None  # the limit the answer was asked with, when one was sent
+
+    def start(self, max_tokens: int | None) -> None:
+        """Empty the message for an answer that is about to stream in."""
+        self.content, self.reasoning, self.status, self.max_tokens = "", "", "running", max_tokens
+
+    def record(self, result: ChatResult) -> None:
+        """Copy a finished result in, as plain data (an error becomes its sentence and its action)."""
+        self.content = result.text
+        self.reasoning = result.reasoning
+        self.status = result.status
+        self.finish_reason = result.finish_reason
+        self.error = str(result.error) if result.error else None
+        self.error_action = result.error.action if result.error else None
+        self.metrics = replace(result.metrics)
+        if result.usage:
+            self.usage = result.usage
+
+    @property
+    def cut_at_limit(self) -> bool:
+        """The answer stopped at the token limit (not at an error): the model had more to say."""
+        return self.finish_reason == "length" and not self.error
+
+
+def mark_cut(messages: list[ChatMessage], stopped: bool) -> None:
+    """An answer still "running" when a run starts was cut by that run's click: Streamlit starts the
+    new run at once and the old one stops at its next yield point, so it may not have marked itself.
+    `stopped`: the click was Stop."""
+    if messages and messages[-1].status in ("running", "interrupted"):
+        messages[-1].status = "stopped" if stopped else "interrupted"
+
+
+def has_question(messages: Sequence[ChatMessage]) -> bool:
+    return any(m.role == "user" for m in messages)
+
+
+def drop_answers(messages: list[ChatMessage]) -> None:
+    """Remove the answers at the end, so the last question is asked again (Regenerate)."""
+    while messages and messages[-1].role == "assistant":
+        messages.pop()
+
+
+def drop_failed_answer(messages: list[ChatMessage]) -> None:
+    """A retry replaces the answer it retries."""
+    if messages and messages[-1].role == "assistant":
+        messages.pop()
+
+
+def variable_names(system: str, messages: Sequence[ChatMessage]) -> list[str]:
+    """The `{{name}}` placeholders of the system prompt and the conversation, first-seen order."""
+    return variables.names([system] + [m.content for m in messages])
+
+
+def request_messages(messages: Sequence[ChatMessage], system: str, values: Mapping[str, str]) -> list[Message]:
+    """What the model is sent: the system prompt, then the conversation up to its last question, with
+    {{variables}} filled; the sample question when there is none yet."""
+    history = [Message(m.role, variables.fill(m.content, values)) for m in messages if m.content]
+    while history and history[-1].role == "assistant":
+        history.pop()
+    system = system.strip()
+    head = [Message("system", variables.fill(system, values))] if system else []
+    return head + (history or [Message("user", SAMPLE)])
+
+
+def shareable(messages: Sequence[ChatMessage]) -> list[dict[str, str]]:
+    """Role and content of each message with text: what a share link carries (never metrics or errors)."""
+    return [{"role": m.role, "content": m.content} for m in messages if m.content]
+
+
+def raised_max_tokens(answer: ChatMessage, maximum: float | None) -> int:
+    """Twice the limit an answer was cut at (or the tokens it got), within the model's maximum."""
+    current = answer.max_tokens or (answer.usage.completion_tokens if answer.usage else None) or DEFAULT_MAX_TOKENS
+    return int(min(current * 2, maximum or current * 2))
+
+
+def _seconds(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f} s"
+
+
+def metrics_line(answer: ChatMessage) -> str:
+    """'**TTFT** 0.12 s · **Latency** 1.40 s · **Tokens/s** 52.1 · **Cost** $0 · 4 prompt / 40 completion
+    tokens (counted by the app)', as Markdown."""
+    m = answer.metrics or Metrics()
+    cost, rate = m.cost, m.tokens_per_s
+    parts = [
+        f"**TTFT** {_seconds(m.ttft)}",
+        f"**Latency** {_seconds(m.latency)}",
+        f"**Tokens/s** {'–' if rate is None else f'{rate:.1f}'}",
+        f"**Cost** {'unknown' if cost is None else ('$0' if cost == 0 else f'${cost:.6f}')}",
+    ]
+    u = answer.usage
+    counts = []
+    if u and u.prompt_tokens is not None:
+        counts.append(f"{u.prompt_tokens} prompt")
+    if u and u.completion_tokens is not None:
+        counts.append(f"{u.completion_tokens} completion")
+    if u and counts:
+        label = " (counted by the app)" if u.source == "counted" else ""
+        parts.append(" / ".join(counts) + " tokens" + label)
+    return " · ".join(parts)
