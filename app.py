@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import sidebar, state
+from ui import keys, sidebar, state
 
 st.set_page_config(page_title="Workbench", page_icon=":material/science:", layout="wide")
 state.init()
@@ -17,5 +17,5 @@ pages = [
     st.Page("app_pages/history.py", title="History", icon=":material/history:"),
 ]
 page = st.navigation(pages)
-st.session_state.connection = sidebar.connection()
+st.session_state[keys.CONNECTION] = sidebar.connection()
 page.run()

@@ -24,15 +24,17 @@ from lib.model_catalog import (
 from lib.request import model_details_request
 from lib.safe_markdown import safe_markdown
 from lib.snippets import render
+from ui import keys, state
 from ui.sidebar import model_details_cached, provider_models
 from ui.state import Connection, set_later
 
 ss = st.session_state
 st.title("Models")
-if ss.get("connection") is None:
+connected = state.connection()
+if connected is None:
     st.info("Choose a provider in the sidebar to see its models.")
     st.stop()
-conn: Connection = ss.connection
+conn: Connection = connected
 
 
 @st.cache_data(show_spinner=False)
@@ -65,9 +67,9 @@ def show_card(model: dict[str, Any]) -> None:
         head = st.container(horizontal=True, vertical_alignment="center")
         head.subheader(facts.get("Name") or model["id"])
         if head.button("Try in Playground", type="primary", icon=":material/chat:"):
-            set_later({"provider_id": conn.provider.id, f"model_{conn.provider.id}": model["id"]})
+            set_later({keys.PROVIDER: conn.provider.id, keys.model(conn.provider.id): model["id"]})
             st.switch_page("app_pages/playground.py")
-        problem = ss.get("model_details", {}).get((conn.provider.id, conn.provider.base_url, model["id"]))
+        problem = ss.get(keys.MODEL_DETAILS, {}).get((conn.provider.id, conn.provider.base_url, model["id"]))
         if isinstance(problem, str):
             st.caption(f"Showing the listing's facts: {problem}")
         if full.get("description"):
@@ -87,8 +89,8 @@ def show_card(model: dict[str, Any]) -> None:
 head = st.container(horizontal=True, vertical_alignment="center")
 head.caption(f"{conn.provider.label} · {conn.provider.base_url}")
 if head.button("Refresh", icon=":material/refresh:"):
-    ss.models_cache.pop((conn.provider.id, conn.provider.base_url), None)
-    ss.pop("model_details", None)
+    ss[keys.MODELS_CACHE].pop((conn.provider.id, conn.provider.base_url), None)
+    ss.pop(keys.MODEL_DETAILS, None)
     st.rerun()
 
 listing = provider_models((conn.provider.id, conn.provider.base_url), conn.provider, conn.key.value)

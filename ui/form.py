@@ -1,8 +1,8 @@
 """The parameter form, drawn from a `ParamSpec` list (the model's schema or the standard chat set).
 
 An empty field is not sent (the provider's default applies), and says so in its placeholder. Widget
-values live in session state under `param_<name>`, so `values()` can read the form anywhere (the
-chat sends it, the API-call panel shows it) without drawing it again.
+values live in session state under `keys.param(name)`, so `values()` can read the form anywhere
+(the chat sends it, the API-call panel shows it) without drawing it again.
 """
 
 from __future__ import annotations
@@ -13,17 +13,11 @@ from typing import Any
 import streamlit as st
 
 from lib.params import MAX_STOP, ParamSpec, check, parse_json_field
+from ui import keys
 
-PREFIX = "param_"
-EXTRA = "param__extra"  # other parameters as a JSON object (imports, fields the form does not know)
-SYSTEM = "system_prompt"
 JS_SAFE = 2**53 - 1  # the browser's number input cannot hold more
 RF_LABELS = {None: "Not sent", "text": "Text", "json_object": "JSON object", "json_schema": "JSON schema"}
 EXAMPLE_SCHEMA = '{\n  "type": "object",\n  "properties": {"answer": {"type": "string"}},\n  "required": ["answer"]\n}'
-
-
-def key(name: str) -> str:
-    return PREFIX + name
 
 
 def _default_text(spec: ParamSpec) -> str:
@@ -34,10 +28,10 @@ def reset(specs: list[ParamSpec]) -> None:
     """Back to defaults: nothing sent but Stream (the Playground streams)."""
     ss = st.session_state
     for spec in specs:
-        for suffix in ("", "_name", "_schema"):
-            ss.pop(key(spec.name) + suffix, None)
-    ss.pop(EXTRA, None)
-    ss[key("stream")] = True
+        for part in ("", "name", "schema"):
+            ss.pop(keys.param(spec.name, part), None)
+    ss.pop(keys.PARAM_EXTRA, None)
+    ss[keys.param("stream")] = True
 
 
 def _init(k: str, value: Any) -> None:
@@ -61,7 +55,7 @@ def _fit(spec: ParamSpec, k: str) -> None:
 
 
 def _draw_one(spec: ParamSpec) -> None:
-    k = key(spec.name)
+    k = keys.param(spec.name)
     help_text = spec.description or None
     if spec.kind in ("number", "integer", "choice"):
         _fit(spec, k)
@@ -102,10 +96,10 @@ def _draw_one(spec: ParamSpec) -> None:
         choices: list[str | None] = list(RF_LABELS)
         choice = st.selectbox(spec.label, choices, key=k, format_func=lambda v: RF_LABELS[v], help=help_text)
         if choice == "json_schema":
-            _init(k + "_name", "answer")
-            _init(k + "_schema", EXAMPLE_SCHEMA)
-            st.text_input("Schema name", key=k + "_name")
-            st.text_area("JSON schema", key=k + "_schema", height=150)
+            _init(keys.param(spec.name, "name"), "answer")
+            _init(keys.param(spec.name, "schema"), EXAMPLE_SCHEMA)
+            st.text_input("Schema name", key=keys.param(spec.name, "name"))
+            st.text_area("JSON schema", key=keys.param(spec.name, "schema"), height=150)
     else:
         _init(k, "")
         st.text_area(f"{spec.label} (JSON)", key=k, height=68, placeholder=_default_text(spec), help=help_text)
@@ -121,16 +115,16 @@ def draw(specs: list[ParamSpec]) -> None:
         with st.expander("All parameters"):
             for spec in rest:
                 _draw_one(spec)
-            _init(EXTRA, "")
+            _init(keys.PARAM_EXTRA, "")
             st.text_area(
-                "Other parameters (JSON)", key=EXTRA, height=68, placeholder='Not sent · e.g. {"top_k": 40}',
+                "Other parameters (JSON)", key=keys.PARAM_EXTRA, height=68, placeholder='Not sent · e.g. {"top_k": 40}',
                 help="Any other fields the provider takes, as a JSON object; they are sent as written.",
             )  # fmt: skip
 
 
 def _value(spec: ParamSpec) -> tuple[Any, str | None]:
     ss = st.session_state
-    raw = ss.get(key(spec.name))
+    raw = ss.get(keys.param(spec.name))
     if spec.kind == "boolean" and spec.name == "stream":
         return (True if raw else None), None
     if spec.kind == "stop":
@@ -141,10 +135,10 @@ def _value(spec: ParamSpec) -> tuple[Any, str | None]:
             return None, None
         value = {"type": raw}
         if raw == "json_schema":
-            schema, problem = parse_json_field(ss.get(key(spec.name) + "_schema", ""), "The JSON schema")
+            schema, problem = parse_json_field(ss.get(keys.param(spec.name, "schema"), ""), "The JSON schema")
             if problem:
                 return None, problem
-            value["json_schema"] = {"name": ss.get(key(spec.name) + "_name", ""), "schema": schema, "strict": True}
+            value["json_schema"] = {"name": ss.get(keys.param(spec.name, "name"), ""), "schema": schema, "strict": True}
             if isinstance(schema, dict):
                 from jsonschema import Draft202012Validator
                 from jsonschema.exceptions import SchemaError
@@ -176,7 +170,7 @@ def values(specs: list[ParamSpec]) -> tuple[dict[str, Any], list[str]]:
             problems.append(problem)
         elif value is not None:
             out[spec.name] = value
-    extra, problem = parse_json_field(st.session_state.get(EXTRA, ""), "Other parameters")
+    extra, problem = parse_json_field(st.session_state.get(keys.PARAM_EXTRA, ""), "Other parameters")
     if problem:
         problems.append(problem)
     elif extra is not None and not isinstance(extra, dict):
@@ -191,7 +185,7 @@ def load(specs: list[ParamSpec], params: dict[str, Any]) -> None:
     the rest into "Other parameters"."""
     ss = st.session_state
     reset(specs)
-    ss[key("stream")] = bool(params.get("stream"))
+    ss[keys.param("stream")] = bool(params.get("stream"))
     by_name = {s.name: s for s in specs}
     extra: dict[str, Any] = {}
     for name, value in params.items():
@@ -201,18 +195,18 @@ def load(specs: list[ParamSpec], params: dict[str, Any]) -> None:
         if spec is None or check(spec, value) is not None:
             extra[name] = value
         elif spec.kind == "stop":
-            ss[key(name)] = "\n".join([value] if isinstance(value, str) else value)
+            ss[keys.param(name)] = "\n".join([value] if isinstance(value, str) else value)
         elif spec.kind == "response_format":
-            ss[key(name)] = value["type"]
+            ss[keys.param(name)] = value["type"]
             if value["type"] == "json_schema":
-                ss[key(name) + "_name"] = value["json_schema"].get("name", "")
-                ss[key(name) + "_schema"] = json.dumps(value["json_schema"].get("schema"), indent=2)
+                ss[keys.param(name, "name")] = value["json_schema"].get("name", "")
+                ss[keys.param(name, "schema")] = json.dumps(value["json_schema"].get("schema"), indent=2)
         elif spec.kind == "json":
-            ss[key(name)] = json.dumps(value)
+            ss[keys.param(name)] = json.dumps(value)
         else:
-            ss[key(name)] = value
+            ss[keys.param(name)] = value
     if extra:
-        ss[EXTRA] = json.dumps(extra)
+        ss[keys.PARAM_EXTRA] = json.dumps(extra)
 
 
 def summary(specs: list[ParamSpec], sent: dict[str, Any]) -> str:
