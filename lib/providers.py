@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from lib import settings
 from lib.errors import InvalidBaseURL
+from lib.headers import SecretHeader
 
 KeyOrigin = Literal["environment", "secrets", "typed", "none"]
 
@@ -27,8 +28,43 @@ class Provider:
     describes_params: bool = False  # model objects carry a request schema (Oxen-style)
     has_search: bool = False  # `GET /models/search?search=`
     has_model_details: bool = True  # `GET /models/{id}` (llama.cpp's server has none)
-    # Headers sent with every request of this setup (e.g. `HTTP-Referer`, `Helicone-Auth`).
+    # Headers sent with every request of this setup (e.g. `HTTP-Referer`, `X-Title`).
     headers: tuple[tuple[str, str], ...] = ()
+    # Headers whose value is a credential (`Helicone-Auth`): sent, never shown or written down.
+    secret_headers: tuple[SecretHeader, ...] = ()
+    # Query parameters sent with every request (Azure OpenAI's `api-version`).
+    query: tuple[tuple[str, str], ...] = ()
+    # Where the key goes: `Authorization: Bearer <key>` by default, `api-key: <key>` on Azure OpenAI.
+    auth_header: str = "Authorization"
+    auth_prefix: str = "Bearer "
+
+
+@dataclass(frozen=True)
+class Extras:
+    """What a setup adds to a provider (from an import, a share link or the sidebar): its own
+    headers, credential headers, query parameters, where the key goes and what it is called."""
+
+    headers: tuple[tuple[str, str], ...] = ()
+    secret_headers: tuple[SecretHeader, ...] = ()
+    query: tuple[tuple[str, str], ...] = ()
+    auth_header: str = "Authorization"
+    auth_prefix: str = "Bearer "
+    key_env: str | None = None  # the variable snippets read the key from, when not the provider's
+    label: str | None = None  # e.g. "Azure OpenAI"
+
+
+def with_extras(provider: Provider, extras: Extras) -> Provider:
+    """The provider with a setup's headers, query and key placement applied."""
+    return replace(
+        provider,
+        headers=extras.headers,
+        secret_headers=extras.secret_headers,
+        query=extras.query,
+        auth_header=extras.auth_header,
+        auth_prefix=extras.auth_prefix,
+        key_env=extras.key_env or provider.key_env,
+        label=extras.label or provider.label,
+    )
 
 
 def _env_url(name: str, default: str) -> str:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
+from lib.headers import SecretHeader
 from lib.providers import Provider
 
 Role = Literal["system", "developer", "user", "assistant", "tool"]
@@ -63,23 +64,44 @@ class ChatRequest:
 
 @dataclass(frozen=True)
 class HttpRequest:
-    """What goes on the wire, minus the key: the client adds `Authorization` itself."""
+    """What goes on the wire, minus the key and credential headers' values: the client adds them
+    with `send_headers`; snippets read them from environment variables."""
 
     method: str
-    url: str
+    url: str  # with the setup's query parameters, if any
     headers: dict[str, str]
     body: dict[str, Any] | None
     key_env: str | None  # the variable snippets read the key from
     auth_header: str = "Authorization"  # Azure OpenAI takes the key in `api-key`, bare
     auth_prefix: str = "Bearer "
+    secret_headers: tuple[SecretHeader, ...] = ()  # values held for the session, never in `headers`
 
 
 def send_headers(wire: HttpRequest, key: str | None) -> dict[str, str]:
-    """The headers the client sends: the request's own plus the key, the only place it is added."""
+    """The headers the client sends: the request's own plus credential headers and the key, the
+    only place their values are added."""
     headers = dict(wire.headers)
+    for secret in wire.secret_headers:
+        value = secret.sent()
+        if value is not None:
+            headers[secret.name] = value
     if key:
         headers[wire.auth_header] = f"{wire.auth_prefix}{key}"
     return headers
+
+
+def _url(provider: Provider, path: str, query: dict[str, str] | None = None) -> str:
+    """`{base}{path}` with the call's own query parameters, then the setup's (Azure's api-version)."""
+    params = [*(query or {}).items(), *provider.query]
+    return f"{provider.base_url}{path}" + (f"?{urlencode(params)}" if params else "")
+
+
+def _wire(
+    provider: Provider, method: str, url: str, headers: dict[str, str], body: dict[str, Any] | None
+) -> HttpRequest:
+    headers.update(provider.headers)
+    return HttpRequest(method, url, headers, body, provider.key_env, provider.auth_header, provider.auth_prefix,
+                       provider.secret_headers)  # fmt: skip
 
 
 def ordered_params(params: dict[str, Any]) -> dict[str, Any]:
@@ -106,18 +128,11 @@ def to_http(request: ChatRequest) -> HttpRequest:
     headers = {"Content-Type": "application/json"}
     if request.streaming:
         headers["Accept"] = "text/event-stream"
-    headers.update(request.provider.headers)
-    return HttpRequest(
-        "POST",
-        f"{request.provider.base_url}/chat/completions",
-        headers,
-        chat_body(request),
-        request.provider.key_env,
-    )
+    return _wire(request.provider, "POST", _url(request.provider, "/chat/completions"), headers, chat_body(request))
 
 
-def _get(provider: Provider, path: str) -> HttpRequest:
-    return HttpRequest("GET", f"{provider.base_url}{path}", dict(provider.headers), None, provider.key_env)
+def _get(provider: Provider, path: str, query: dict[str, str] | None = None) -> HttpRequest:
+    return _wire(provider, "GET", _url(provider, path, query), {}, None)
 
 
 def models_request(provider: Provider) -> HttpRequest:
@@ -132,4 +147,4 @@ def model_details_request(provider: Provider, model: str) -> HttpRequest:
 
 def search_request(provider: Provider, query: str) -> HttpRequest:
     """`GET {base}/models/search?search=...`: the provider's own search, where it has one."""
-    return _get(provider, "/models/search?" + urlencode({"search": query}))
+    return _get(provider, "/models/search", {"search": query})

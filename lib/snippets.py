@@ -1,14 +1,17 @@
 """Request code in five forms, all written from `to_http()`, so each is the request the app sends.
 
-The key is always read from the provider's environment variable, never written into the code.
+The key and every credential header (`Helicone-Auth`) are read from environment variables, never
+written into the code; the setup's other headers and query parameters (Azure's `api-version`) are.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from lib.request import HttpRequest
 
@@ -33,11 +36,36 @@ def _streaming(req: HttpRequest) -> bool:
     return bool(req.body and req.body.get("stream"))
 
 
+class Credential(NamedTuple):
+    """A header whose value a snippet reads from the environment: `name: prefix$env`."""
+
+    name: str
+    prefix: str
+    env: str
+
+
+def credentials(req: HttpRequest) -> list[Credential]:
+    """Credential headers, then the key, each read from its variable; never their values."""
+    out = [Credential(h.name, h.prefix, h.env) for h in req.secret_headers]
+    if req.key_env:
+        out.append(Credential(req.auth_header, req.auth_prefix, req.key_env))
+    return out
+
+
+# Text that reads the same inside bash double quotes, a Python f-string and a JS template literal.
+_PLAIN = re.compile(r"^[A-Za-z0-9 ._:/=+,;@-]*$")
+
+
+def _shell_credential(c: Credential, sep: str) -> str:
+    """`"Name: prefix$ENV"` for bash: the variable expands, the rest is literal."""
+    head = f"{c.name}{sep}{c.prefix}"
+    return f'"{head}${c.env}"' if _PLAIN.match(head) else f'{shell_quote(head)}"${c.env}"'
+
+
 def curl(req: HttpRequest) -> str:
     lines = [f"curl{' -N' if _streaming(req) else ''} -X {req.method} {shell_quote(req.url)}"]
     lines += [f"-H {shell_quote(f'{k}: {v}')}" for k, v in req.headers.items()]
-    if req.key_env:
-        lines.append(f'-H "Authorization: Bearer ${req.key_env}"')
+    lines += [f"-H {_shell_credential(c, ': ')}" for c in credentials(req)]
     if req.body is not None:
         lines.append(f"-d {shell_quote(_json(req.body))}")
     return " \\\n  ".join(lines)
@@ -46,8 +74,7 @@ def curl(req: HttpRequest) -> str:
 def httpie(req: HttpRequest) -> str:
     parts = [f"http{' --stream' if _streaming(req) else ''} {req.method} {shell_quote(req.url)}"]
     parts += [shell_quote(f"{k}:{v}") for k, v in req.headers.items()]
-    if req.key_env:
-        parts.append(f'"Authorization:Bearer ${req.key_env}"')
+    parts += [_shell_credential(c, ":") for c in credentials(req)]
     code = " \\\n  ".join(parts)
     if req.body is not None:
         code += f" \\\n  <<< {shell_quote(_json(req.body))}"  # HTTPie sends stdin as the body, as is
@@ -67,14 +94,24 @@ def _py(value: Any, level: int = 0) -> str:
     return json.dumps(value, ensure_ascii=False)  # a JSON string or number is a valid Python literal
 
 
+def _py_credential(c: Credential) -> str:
+    """The Python expression for a credential's value, read from the environment."""
+    read = f"os.environ[{_py(c.env)}]"
+    if not c.prefix:
+        return read
+    if _PLAIN.match(c.prefix):
+        return f"f{_py(c.prefix + '{' + read.replace(chr(34), chr(39)) + '}')}"
+    return f"{_py(c.prefix)} + {read}"
+
+
 def python_requests(req: HttpRequest) -> str:
-    out = ["import json" if _streaming(req) else "", "import os" if req.key_env else "", "", "import requests", ""]
+    creds = credentials(req)
+    out = ["import json" if _streaming(req) else "", "import os" if creds else "", "", "import requests", ""]
     out = [line for i, line in enumerate(out) if line or (i > 1 and out[i - 1])]
     out.append(f"url = {_py(req.url)}")
     out.append("headers = {")
     out += [f"    {_py(k)}: {_py(v)}," for k, v in req.headers.items()]
-    if req.key_env:
-        out.append(f'    "Authorization": f"Bearer {{os.environ[\'{req.key_env}\']}}",')
+    out += [f"    {_py(c.name)}: {_py_credential(c)}," for c in creds]
     out.append("}")
     if req.body is None:
         out += ["", "response = requests.get(url, headers=headers)", "response.raise_for_status()",
@@ -112,19 +149,45 @@ _SDK_ARGS = {
 }  # fmt: skip
 
 
+def _sdk_client(req: HttpRequest, base: str, query: dict[str, str]) -> list[str]:
+    """The import and the client: `OpenAI`, or `AzureOpenAI` when the key goes in `api-key` with an
+    `api-version`; the setup's headers go in `default_headers`, its query in `default_query`."""
+    key = Credential(req.auth_header, req.auth_prefix, req.key_env) if req.key_env else None
+    headers = {k: _py(v) for k, v in req.headers.items() if k.lower() not in ("content-type", "accept")}
+    headers |= {h.name: _py_credential(Credential(h.name, h.prefix, h.env)) for h in req.secret_headers}
+    names = ["OpenAI"]
+    args = {"base_url": _py(base)}
+    if key and key.name.lower() == "api-key" and not key.prefix and "api-version" in query:
+        names = ["AzureOpenAI"]
+        args |= {"api_version": _py(query.pop("api-version")), "api_key": _py_credential(key)}
+    elif key and key.name == "Authorization" and key.prefix == "Bearer ":
+        args["api_key"] = _py_credential(key._replace(prefix=""))  # the SDK writes `Bearer ` itself
+    else:
+        args["api_key"] = '"not-needed"'
+        if key:  # the key goes elsewhere: send it there and drop the SDK's own Authorization
+            headers[key.name] = _py_credential(key)
+            if key.name.lower() != "authorization":
+                headers["Authorization"] = "omit"
+                names.append("omit")
+    if headers:
+        args["default_headers"] = "{\n" + "".join(f"        {_py(k)}: {v},\n" for k, v in headers.items()) + "    }"
+    if query:
+        args["default_query"] = _py(query, 1)
+    head = ["import os", "", f"from openai import {', '.join(names)}", ""]
+    if len(args) == 2:
+        return [*head, f"client = {names[0]}({', '.join(f'{k}={v}' for k, v in args.items())})", ""]
+    return [*head, f"client = {names[0]}(", *[f"    {k}={v}," for k, v in args.items()], ")", ""]
+
+
 def python_openai(req: HttpRequest) -> str:
-    base = req.url.rsplit("/chat/completions", 1)[0] if req.body is not None else req.url.rsplit("/models/", 1)[0]
-    key = f'os.environ["{req.key_env}"]' if req.key_env else '"not-needed"'
-    out = [
-        "import os",
-        "",
-        "from openai import OpenAI",
-        "",
-        f"client = OpenAI(base_url={_py(base)}, api_key={key})",
-        "",
-    ]
+    parts = urlsplit(req.url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    if req.body is not None:
+        path, model = parts.path.rsplit("/chat/completions", 1)[0], ""
+    else:
+        path, _, model = parts.path.rpartition("/models/")
+    out = _sdk_client(req, urlunsplit((parts.scheme, parts.netloc, path, "", "")), query)
     if req.body is None:
-        model = req.url.rsplit("/models/", 1)[1]
         out += [f"model = client.models.retrieve({_py(model)})", "print(model.model_dump_json(indent=2))"]
         return "\n".join(out) + "\n"
     named = {k: v for k, v in req.body.items() if k in _SDK_ARGS}
@@ -146,10 +209,20 @@ def python_openai(req: HttpRequest) -> str:
     return "\n".join(out) + "\n"
 
 
+def _js_credential(c: Credential) -> str:
+    read = f"process.env.{c.env}"
+    if not c.prefix:
+        return read
+    return f"`{c.prefix}${{{read}}}`" if _PLAIN.match(c.prefix) else f"{json.dumps(c.prefix)} + {read}"
+
+
+def _js_key(name: str) -> str:
+    return name if re.match(r"^[A-Za-z_$][A-Za-z0-9_$]*$", name) else json.dumps(name)
+
+
 def javascript(req: HttpRequest) -> str:
     headers = [f"    {json.dumps(k)}: {json.dumps(v)}," for k, v in req.headers.items()]
-    if req.key_env:
-        headers.append(f"    Authorization: `Bearer ${{process.env.{req.key_env}}}`,")
+    headers += [f"    {_js_key(c.name)}: {_js_credential(c)}," for c in credentials(req)]
     out = [f"const response = await fetch({json.dumps(req.url)}, {{", f'  method: "{req.method}",', "  headers: {"]
     out += headers
     out.append("  },")

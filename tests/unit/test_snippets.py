@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,11 +42,11 @@ def pairs(raw: bytes | str, js: bool = False) -> object:
     return json.loads(raw, object_pairs_hook=lambda kv: [(k, (kind(v), v)) for k, v in kv])
 
 
-def run_snippet(code: str, language: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def run_snippet(code: str, language: str, tmp_path: Path, **variables: str) -> subprocess.CompletedProcess[str]:
     ext = LANGUAGES[language][0].extension
     path = tmp_path / f"snippet.{ext}"
     path.write_text(code)
-    env = {**os.environ, "OXEN_API_KEY": SECRET, "PATH": f"{BIN}:{os.environ['PATH']}"}
+    env = {**os.environ, "OXEN_API_KEY": SECRET, **variables, "PATH": f"{BIN}:{os.environ['PATH']}"}
     return subprocess.run(RUNNERS[language](path), capture_output=True, text=True, env=env, timeout=60,
                           stdin=subprocess.DEVNULL, cwd=tmp_path)  # fmt: skip
 
@@ -114,3 +115,93 @@ def test_fetch_model_details_runs_in_every_language(
     [received] = stand_in.requests
     assert (received.method, received.path) == ("GET", "/api/ai/models/gpt-oss-120b")
     assert received.headers["authorization"] == f"Bearer {SECRET}"
+
+
+HELICONE = "sk-helicone-SECRET-4242"
+AZURE_KEY = "azure-SECRET-key-31"
+EXTRA_HEADERS = (("HTTP-Referer", "https://myapp.example"), ("X-Title", "Workbench's test"))
+
+
+def with_helicone(provider: Provider) -> Provider:
+    from lib.headers import Secret, SecretHeader
+    from lib.providers import Extras, with_extras
+
+    helicone = SecretHeader("Helicone-Auth", "HELICONE_AUTH", "Bearer ", Secret(HELICONE))
+    return with_extras(provider, Extras(headers=EXTRA_HEADERS, secret_headers=(helicone,)))
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_setup_headers_reach_the_server_from_every_snippet_and_secrets_stay_out(
+    language: str, stream: bool, stand_in: StandIn, oxen: Provider, tmp_path: Path
+) -> None:
+    from lib.request import send_headers
+
+    provider = with_helicone(oxen)
+    wire = to_http(ChatRequest(provider, "gpt-oss-120b", [Message("user", "hi")], {"stream": stream}))
+    code = render(wire, language)
+    assert HELICONE not in code and SECRET not in code
+    assert "HELICONE_AUTH" in code and "https://myapp.example" in code
+    done = run_snippet(code, language, tmp_path, HELICONE_AUTH=HELICONE)
+    assert done.returncode == 0, done.stderr
+    [received] = stand_in.chat_requests()
+    app = send_headers(wire, SECRET)  # what the app itself sends
+    for name in ("Helicone-Auth", "HTTP-Referer", "X-Title", "Authorization"):
+        assert received.headers[name.lower()] == app[name]
+    assert received.headers["helicone-auth"] == f"Bearer {HELICONE}"
+    assert dict(pairs(received.body)) == dict(pairs(json.dumps(wire.body)))  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def azure_stand_in() -> Iterator[StandIn]:
+    """A stand-in answering where Azure OpenAI does: /openai/deployments/{deployment}/chat/completions."""
+    server = StandIn(prefix="/openai/deployments/my-gpt-4o").start()
+    yield server
+    server.stop()
+
+
+def azure(stand_in: StandIn) -> Provider:
+    from lib.providers import Extras, builtin_providers, with_base_url, with_extras
+
+    extras = Extras(query=(("api-version", "2024-10-21"),), auth_header="api-key", auth_prefix="",
+                    key_env="AZURE_OPENAI_API_KEY", label="Azure OpenAI")  # fmt: skip
+    return with_extras(with_base_url(builtin_providers()["custom"], stand_in.base_url), extras)
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_azure_setup_snippets_run_with_api_version_and_api_key_header(
+    language: str, stream: bool, azure_stand_in: StandIn, tmp_path: Path
+) -> None:
+    azure_stand_in.reset()
+    request = ChatRequest(azure(azure_stand_in), "my-gpt-4o", [Message("user", TRICKY)], {"stream": stream})
+    wire = to_http(request)
+    code = render(wire, language)
+    assert AZURE_KEY not in code and "AZURE_OPENAI_API_KEY" in code and "2024-10-21" in code
+    done = run_snippet(code, language, tmp_path, AZURE_OPENAI_API_KEY=AZURE_KEY)
+    assert done.returncode == 0, done.stderr
+    [received] = azure_stand_in.chat_requests()
+    assert (received.path, received.query) == (
+        "/openai/deployments/my-gpt-4o/chat/completions",
+        "api-version=2024-10-21",
+    )
+    assert received.headers["api-key"] == AZURE_KEY and "authorization" not in received.headers
+    assert dict(pairs(received.body)) == dict(pairs(json.dumps(wire.body)))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_azure_model_details_snippet_keeps_the_api_version(
+    language: str, azure_stand_in: StandIn, tmp_path: Path
+) -> None:
+    from lib.request import model_details_request
+
+    azure_stand_in.reset()
+    code = render(model_details_request(azure(azure_stand_in), "gpt-oss-120b"), language)
+    done = run_snippet(code, language, tmp_path, AZURE_OPENAI_API_KEY=AZURE_KEY)
+    assert done.returncode == 0, done.stderr
+    [received] = azure_stand_in.requests
+    assert (received.path, received.query) == (
+        "/openai/deployments/my-gpt-4o/models/gpt-oss-120b",
+        "api-version=2024-10-21",
+    )
+    assert received.headers["api-key"] == AZURE_KEY
