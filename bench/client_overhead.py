@@ -8,6 +8,7 @@ bare httpx. Usage: .venv/bin/python bench/client_overhead.py [--requests 300]
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import statistics
 import subprocess
@@ -22,7 +23,7 @@ import openai
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lib.client import ChatClient  # noqa: E402
+from lib.client import AsyncChatClient, ChatClient  # noqa: E402
 from lib.events import TextDelta  # noqa: E402
 from lib.providers import builtin_providers, with_base_url  # noqa: E402
 from lib.request import ChatRequest, Message, to_http  # noqa: E402
@@ -76,6 +77,21 @@ def run(base: str, n: int) -> None:
         engine_ttft.append(stream.result.metrics.ttft or 0)
         return t  # type: ignore[return-value]
 
+    # The async driver of the same engine, on one event loop kept for the whole run (as Compare keeps one).
+    loop = asyncio.new_event_loop()
+    async_client = loop.run_until_complete(_make_async())
+
+    def engine_async() -> float:
+        async def first() -> float:
+            t0 = perf_counter()
+            t = None
+            async for event in async_client.stream(request, KEY):
+                if t is None and isinstance(event, TextDelta):
+                    t = perf_counter() - t0
+            return t  # type: ignore[return-value]
+
+        return loop.run_until_complete(first())
+
     sdk = openai.OpenAI(base_url=base, api_key=KEY, max_retries=0)
 
     def openai_sdk() -> float:
@@ -92,7 +108,12 @@ def run(base: str, n: int) -> None:
                 t = perf_counter() - t0
         return t  # type: ignore[return-value]
 
-    contenders: dict[str, Callable[[], float]] = {"bare httpx": bare_httpx, "engine": engine, "openai SDK": openai_sdk}
+    contenders: dict[str, Callable[[], float]] = {
+        "bare httpx": bare_httpx,
+        "engine": engine,
+        "engine (async driver)": engine_async,
+        "openai SDK": openai_sdk,
+    }
     times: dict[str, list[float]] = {k: [] for k in contenders}
     for fn in contenders.values():  # warm up connections and imports
         for _ in range(10):
@@ -115,6 +136,10 @@ def run(base: str, n: int) -> None:
     e = [x * 1000 for x in engine_ttft]
     print(f"\nThe engine's own TTFT metric (request sent -> first content): p50 {pct(e, 50):.2f} ms, "
           f"p95 {pct(e, 95):.2f} ms.")  # fmt: skip
+
+
+async def _make_async() -> AsyncChatClient:
+    return AsyncChatClient()
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ The sentence is the exception's only argument, so `str()` and `repr()` never car
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -205,8 +206,25 @@ def _wrong_url(call: Call, message: str | None, model: str) -> bool:
     return not model or not ("model" in low or model.lower() in low or "deployment" in low)
 
 
+# A server's traceback and the file paths of the machine it runs on are no one's business on the page
+# (and a stakeholder may be watching): the server's own one-line message is kept, the rest goes.
+_TRACEBACK = re.compile(r"Traceback \(most recent call last\)|\n\s*File \"|^\s*File \"", re.MULTILINE)
+_PATH = re.compile(r"(?<![\w:/.~-])(?:[A-Za-z]:\\|~?/)(?:[\w.@+-]+[/\\])+[\w.@+-]*")
+
+
+def server_words(text: str) -> str:
+    """The server's message without a traceback or local file paths."""
+    found = _TRACEBACK.search(text)
+    if found:
+        before = text[: found.start()]
+        # A bare traceback ends in its one-line message ("ValueError: ..."), so keep that instead.
+        lines = [ln.strip() for ln in text[found.start() :].splitlines() if ln.strip()]
+        text = before if before.strip() else (lines[-1] if len(lines) > 1 else "")
+    return _PATH.sub(lambda m: "…/" + re.split(r"[/\\]", m.group(0).rstrip("/\\"))[-1], text)
+
+
 def _clip(text: str, limit: int = 300) -> str:
-    text = " ".join(text.split())
+    text = " ".join(server_words(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -272,7 +290,7 @@ def from_response(
             status=status,
             detail=message,
         )
-    unsupported = any(w in low for w in ("unsupported", "not supported", "invalid", "unknown"))
+    unsupported = any(w in low for w in ("unsupported", "not supported", "invalid", "unknown", "validation error"))
     if status in (400, 422) or (status >= 500 and unsupported and message):
         return BadRequest(
             f"The provider refused a parameter of this request ({status}); change or unset it in the form." + said,

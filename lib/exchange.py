@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from lib import errors
-from lib.events import Done, Event, Pricing
+from lib.events import ChatResult, Done, Event, Pricing
 from lib.request import ChatRequest, HttpRequest, to_http
 from lib.sse import SSEStream
 from lib.stream_state import StreamState
@@ -114,7 +114,7 @@ def backoff_delay(attempt: int, config: ClientConfig, retry_after: float | None)
     """Seconds before retry number `attempt` (0-based): the server's ask, else jittered backoff."""
     if retry_after is not None and 0 <= retry_after <= config.max_retry_after:
         return retry_after
-    delay = min(config.backoff_base * 2**attempt, config.backoff_cap)
+    delay: float = min(config.backoff_base * 2**attempt, config.backoff_cap)
     return delay * (1 - 0.25 * random.random())
 
 
@@ -217,7 +217,7 @@ class ChatExchange:
         self.state = StreamState(perf_counter(), pricing, request)
 
     @property
-    def result(self):  # type: ignore[no-untyped-def]
+    def result(self) -> ChatResult:
         return self.state.result
 
     def run(self, cancelled: Callable[[], bool]) -> Generator[Op, Any, None]:

@@ -57,7 +57,8 @@ class Behaviour:
     finish_reason: str = "stop"
     usage: bool = True  # send usage (streaming: when stream_options.include_usage asks)
     pings: int = 0  # `: ping` comments to send (after the first token), one per token_interval
-    raw_chunks: list[bytes] | None = None  # send exactly these bytes as the body
+    raw_chunks: list[bytes] | None = None  # send exactly these bytes as the body (a recorded stream)
+    raw_content_type: str = "text/event-stream"
     stall_before_headers: float = 0.0
     tool_calls: list[dict[str, Any]] | None = None  # streamed as deltas split in pieces
 
@@ -190,7 +191,7 @@ class StandIn:
             tokens = tokens[: req["max_tokens"]]
             b = Behaviour(**{**b.__dict__, "finish_reason": "length"})
         if b.raw_chunks is not None:
-            return StreamingResponse(_raw(b.raw_chunks), media_type="text/event-stream")
+            return StreamingResponse(_raw(b.raw_chunks), media_type=b.raw_content_type, headers=b.headers)
         if not req.get("stream"):
             if b.first_token_delay:
                 await asyncio.sleep(b.first_token_delay)
