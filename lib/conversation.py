@@ -4,7 +4,7 @@ them that need no page (what is sent, what a retry replaces, how a cut answer is
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from lib import variables
@@ -26,6 +26,8 @@ class ChatMessage:
     role: Role
     content: str = ""
     reasoning: str = ""
+    refusal: str = ""  # the model declined: its words, shown marked as a refusal
+    other_parts: list[str] = field(default_factory=list)  # types of content parts that are not text, named
     status: MessageStatus = ""
     finish_reason: str | None = None
     error: str | None = None  # the sentence shown in place of (or under) the answer
@@ -36,12 +38,15 @@ class ChatMessage:
 
     def start(self, max_tokens: int | None) -> None:
         """Empty the message for an answer that is about to stream in."""
-        self.content, self.reasoning, self.status, self.max_tokens = "", "", "running", max_tokens
+        self.content, self.reasoning, self.refusal, self.other_parts = "", "", "", []
+        self.status, self.max_tokens = "running", max_tokens
 
     def record(self, result: ChatResult) -> None:
         """Copy a finished result in, as plain data (an error becomes its sentence and its action)."""
         self.content = result.text
         self.reasoning = result.reasoning
+        self.refusal = result.refusal
+        self.other_parts = [str(part.get("type") or "untyped") for part in result.other_parts]
         self.status = result.status
         self.finish_reason = result.finish_reason
         self.error = str(result.error) if result.error else None

@@ -10,7 +10,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from lib.client import ChatClient
 from lib.conversation import ChatMessage, drop_answers, has_question, metrics_line, raised_max_tokens
-from lib.events import Done, Pricing, ReasoningDelta, TextDelta
+from lib.events import Done, Pricing, ReasoningDelta, RefusalDelta, TextDelta
 from lib.params import ParamSpec
 from lib.providers import Provider
 from lib.request import ChatRequest
@@ -44,6 +44,9 @@ def _edit_box(msg: ChatMessage) -> None:
 
 def _notes(msg: ChatMessage) -> None:
     """Under an answer: how it ended when not plainly, its error, its metrics."""
+    if msg.other_parts:
+        names = ", ".join(dict.fromkeys(msg.other_parts))
+        st.caption(f"The answer also holds content this page does not show: {names}.")
     note = STATUS_NOTE.get(msg.status)
     if note:
         st.caption(note)
@@ -79,6 +82,8 @@ def render_message(msg: ChatMessage, messages: list[ChatMessage] | None = None) 
             _edit_box(msg)
         elif msg.content:
             st.markdown(safe_markdown(msg.content))
+        if msg.refusal:
+            st.markdown(":material/block: **Refused:** " + safe_markdown(msg.refusal))
         _notes(msg)
         if messages is not None and not editing:
             _message_actions(msg, messages)
@@ -214,6 +219,8 @@ def stream_into(msg: ChatMessage, request: ChatRequest, key: str | None, pricing
                 elif isinstance(event, ReasoningDelta):
                     msg.reasoning += event.text
                     reasoning.update(msg.reasoning)
+                elif isinstance(event, RefusalDelta):  # kept as it arrives; drawn marked once it is over
+                    msg.refusal += event.text
                 elif isinstance(event, Done):
                     msg.record(event.result)
                     live.update(msg.content, final=True)
