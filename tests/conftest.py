@@ -20,6 +20,39 @@ SCHEMA_PATH = Path(__file__).parent / "support" / "reference" / "openai-chat.sch
 os.environ["WORKBENCH_HOME"] = tempfile.mkdtemp(prefix="workbench-test-")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that needs the real llama.cpp server, through `local_server` or any fixture built
+    on it (make_app's `local_app`, the e2e app), is marked local_model: `-m "not local_model"` is
+    the fast suite."""
+    for item in items:
+        if "local_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.local_model)
+
+
+@pytest.fixture(autouse=True)
+def _model_server_only_in_local_model_tests(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """A test not marked local_model that would start the llama.cpp server fails, saying so, rather
+    than quietly making the fast suite slow (the launch is refused: the app shows its error)."""
+    if request.node.get_closest_marker("local_model"):
+        yield
+        return
+    from lib.errors import LocalModelError
+    from lib.local_model import LocalServer
+
+    tried: list[int] = []
+
+    def refuse(self: LocalServer, model_path: Path) -> list[str]:
+        tried.append(self.port)
+        raise LocalModelError("This test may not start the local model server (it is not marked local_model).")
+
+    monkeypatch.setattr(LocalServer, "command", refuse)
+    yield
+    if tried:
+        pytest.fail(f"started the llama.cpp server (port {tried[0]}) without the local_model marker")
+
+
 @pytest.fixture
 def port() -> int:
     return free_port()

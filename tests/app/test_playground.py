@@ -4,80 +4,58 @@ regenerate/edit/delete, variables, cURL import, share links, and where keys may 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.curl_import import KEY_REMOVED
+from lib.providers import Provider
+from lib.request import Message
+from lib.safe_markdown import safe_markdown
+from lib.snippets import LANGUAGES
+from tests.app.conftest import MakeApp
+from tests.support.apptest import answers, button, codes, curl_code, engine_error, send, users
+from tests.support.environment import ENV_KEY, AppEnv
 from tests.support.stand_in import Behaviour, StandIn
+from ui import keys
 
-ENV_KEY = "sk-env-key-777"
 TYPED = "sk-typed-SECRET-555"
+OxenApp = MakeApp  # oxen_app(model="gpt-oss-120b", **query): the app on the stand-in's Oxen, run once
 PLAIN = "plain-chat-model"  # not in the catalog: no schema, so the standard chat set
 
 
-@pytest.fixture
-def oxen_app(make_app, stand_in: StandIn, monkeypatch) -> Callable[..., AppTest]:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("OXEN_BASE_URL", stand_in.base_url)
-    monkeypatch.setenv("OXEN_API_KEY", ENV_KEY)
-
-    def make(model: str = "gpt-oss-120b", **query: str) -> AppTest:
-        return make_app(provider="oxen", model=model, **query).run()
-
-    return make
+def no_key_in_code(at: AppTest, key: str) -> None:
+    """The API-call panel is drawn, and no code block on the page holds `key`."""
+    assert curl_code(at)
+    assert [c for c in codes(at) if key in c] == []
 
 
-def send(at: AppTest, text: str) -> AppTest:
-    return at.chat_input[0].set_value(text).run()
-
-
-def answers(at: AppTest) -> list[str]:
-    return [m.markdown[0].value for m in at.chat_message if m.name == "assistant" and m.markdown]
-
-
-def users(at: AppTest) -> list[str]:
-    return [m.markdown[0].value for m in at.chat_message if m.name == "user" and m.markdown]
-
-
-def button(at: AppTest, label: str):  # type: ignore[no-untyped-def]
-    return next(b for b in at.button if b.label == label)
-
-
-def codes(at: AppTest) -> list[str]:
-    return [c.value for c in at.code]
-
-
-def curl_code(at: AppTest) -> str:
-    return next(c for c in codes(at) if c.startswith("curl") and "/chat/completions" in c)
-
-
-def test_form_sends_only_what_is_set_and_reset_clears_it(oxen_app, stand_in: StandIn) -> None:  # type: ignore[no-untyped-def]
+def test_form_sends_only_what_is_set_and_reset_clears_it(oxen_app: OxenApp, stand_in: StandIn) -> None:
     at = oxen_app()
     labels = [w.label for w in at.number_input]
     assert labels[:2] == ["Temperature", "Max tokens"]  # the model's `basic` parameters first
-    assert at.number_input(key="param_temperature").value is None
+    assert at.number_input(key=keys.param("temperature")).value is None
     assert "Not sent (provider defaults): Temperature" in " ".join(c.value for c in at.caption)
     send(at, "one")
     body = stand_in.chat_requests()[-1].json()
     assert "temperature" not in body and body["stream"] is True
-    at.number_input(key="param_temperature").set_value(0.3).run()
-    at.number_input(key="param_max_tokens").set_value(50).run()
+    at.number_input(key=keys.param("temperature")).set_value(0.3).run()
+    at.number_input(key=keys.param("max_tokens")).set_value(50).run()
     assert '"temperature": 0.3' in curl_code(at) and '"max_tokens": 50' in curl_code(at)
     send(at, "two")
     body = stand_in.chat_requests()[-1].json()
     assert (body["temperature"], body["max_tokens"]) == (0.3, 50)
     button(at, "Reset to defaults").click().run()
-    assert at.number_input(key="param_temperature").value is None
+    assert at.number_input(key=keys.param("temperature")).value is None
     send(at, "three")
     assert "temperature" not in stand_in.chat_requests()[-1].json()
     assert users(at) == ["one", "two", "three"]
 
 
-def test_tiers_show_the_models_page_bodies(oxen_app) -> None:  # type: ignore[no-untyped-def]
+def test_tiers_show_the_models_page_bodies(oxen_app: OxenApp) -> None:
     at = oxen_app()
-    at.toggle(key="param_stream").set_value(False).run()  # the form at the model's defaults: Stream off
+    at.toggle(key=keys.param("stream")).set_value(False).run()  # the form at the model's defaults: Stream off
     at.segmented_control(key="api_tier").set_value("All parameters").run()
     code = curl_code(at)
     body = json.loads(code.split("-d '", 1)[1].rsplit("'", 1)[0])
@@ -86,29 +64,29 @@ def test_tiers_show_the_models_page_bodies(oxen_app) -> None:  # type: ignore[no
                     "frequency_penalty": 0, "presence_penalty": 0}  # fmt: skip
 
 
-def test_invalid_values_are_explained_and_nothing_is_lost(oxen_app, stand_in: StandIn) -> None:  # type: ignore[no-untyped-def]
+def test_invalid_values_are_explained_and_nothing_is_lost(oxen_app: OxenApp, stand_in: StandIn) -> None:
     at = oxen_app(PLAIN)
-    at.text_area(key="param_stop").set_value("a\nb\nc\nd\ne").run()
+    at.text_area(key=keys.param("stop")).set_value("a\nb\nc\nd\ne").run()
     sentence = "Stop sequences takes at most 4 sequences; remove 1."
     assert sentence in [e.value for e in at.error]
     send(at, "keep me")
     assert stand_in.chat_requests() == []
     assert users(at) == ["keep me"]
     assert f"Not sent: {sentence}" in [e.value for e in at.error]
-    at.text_area(key="param_stop").set_value("END").run()
+    at.text_area(key=keys.param("stop")).set_value("END").run()
     button(at, "Regenerate").click().run()
     assert stand_in.chat_requests()[-1].json()["stop"] == ["END"]
     assert answers(at) == ["You said: keep me"]
 
 
-def test_json_schema_editor_validates(oxen_app, stand_in: StandIn) -> None:  # type: ignore[no-untyped-def]
+def test_json_schema_editor_validates(oxen_app: OxenApp, stand_in: StandIn) -> None:
     at = oxen_app(PLAIN)
-    at.selectbox(key="param_response_format").set_value("json_schema").run()
-    at.text_area(key="param_response_format_schema").set_value('{"type": "object",').run()
+    at.selectbox(key=keys.param("response_format")).set_value("json_schema").run()
+    at.text_area(key=keys.param("response_format", "schema")).set_value('{"type": "object",').run()
     assert any(e.value.startswith("The JSON schema is not valid JSON (line 1") for e in at.error)
-    at.text_area(key="param_response_format_schema").set_value('{"type": "wrong"}').run()
+    at.text_area(key=keys.param("response_format", "schema")).set_value('{"type": "wrong"}').run()
     assert any(e.value.startswith("The JSON schema is not a valid JSON Schema") for e in at.error)
-    at.text_area(key="param_response_format_schema").set_value('{"type": "object"}').run()
+    at.text_area(key=keys.param("response_format", "schema")).set_value('{"type": "object"}').run()
     send(at, "hi")
     schema = {"name": "answer", "schema": {"type": "object"}, "strict": True}
     assert stand_in.chat_requests()[-1].json()["response_format"] == {"type": "json_schema", "json_schema": schema}
@@ -135,11 +113,8 @@ ERROR_CASES = {
 
 @pytest.mark.parametrize("case", list(ERROR_CASES))
 def test_each_error_is_the_engines_sentence_in_place_of_the_answer(
-    oxen_app, stand_in: StandIn, oxen, case: str
-) -> None:  # type: ignore[no-untyped-def]
-    from lib.client import ChatClient
-    from lib.request import ChatRequest, Message
-
+    oxen_app: OxenApp, stand_in: StandIn, oxen: Provider, case: str
+) -> None:
     behaviours, kind = ERROR_CASES[case]
     at = oxen_app()
     send(at, "first")
@@ -150,72 +125,78 @@ def test_each_error_is_the_engines_sentence_in_place_of_the_answer(
     # The engine, asked the same thing directly, fails with this class and this sentence.
     stand_in.then(*behaviours)
     history = [Message("user", "first"), Message("assistant", "You said: first"), Message("user", "second")]
-    client = ChatClient()
-    result = client.complete(ChatRequest(oxen, "gpt-oss-120b", history, {"stream": True}), ENV_KEY)
-    client.close()
-    assert type(result.error).__name__ == kind
-    assert shown == [str(result.error)]
-    assert users(at) == ["first", "second"] and answers(at)[0] == "You said: first"
+    error = engine_error(oxen, "gpt-oss-120b", history, ENV_KEY)
+    assert type(error).__name__ == kind
+    assert shown == [str(error)]
+    assert users(at) == ["first", "second"]
     if case in ("cut", "malformed", "error-event"):  # what arrived before the failure stays
-        assert answers(at)[1].startswith("a b")
+        assert answers(at) == ["You said: first", "a b"]
+    else:
+        assert answers(at) == ["You said: first"]
 
 
-def test_401_offers_the_key_field_and_retries_with_the_typed_key(make_app, stand_in: StandIn, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("OXEN_BASE_URL", stand_in.base_url)
+def test_401_offers_the_key_field_and_retries_with_the_typed_key(
+    make_app: MakeApp, app_env: AppEnv, stand_in: StandIn, oxen: Provider
+) -> None:
+    app_env.oxen(stand_in.base_url, key=None)
     at = make_app(provider="oxen", model="gpt-oss-120b").run()
-    at.sidebar.text_input(key="api_key_oxen").set_value("wrong-key").run()
+    at.sidebar.text_input(key=keys.api_key("oxen")).set_value("wrong-key").run()
     send(at, "hello")
-    assert "rejected the API key" in at.error[0].value or "401" in at.error[0].value
-    at.text_input(key="inline_key").set_value(TYPED).run()
+    rejected = engine_error(oxen, "gpt-oss-120b", [Message("user", "hello")], "wrong-key")
+    assert rejected.action == "key"
+    assert [e.value for e in at.error] == [str(rejected)]
+    at.text_input(key=keys.INLINE_KEY).set_value(TYPED).run()
     button(at, "Use this key and retry").click().run()
     assert answers(at) == ["You said: hello"]
     assert stand_in.chat_requests()[-1].headers["authorization"] == f"Bearer {TYPED}"
-    assert all(TYPED not in c for c in codes(at))
+    no_key_in_code(at, TYPED)
 
 
-def test_regenerate_edit_and_delete(oxen_app, stand_in: StandIn) -> None:  # type: ignore[no-untyped-def]
+def test_regenerate_edit_and_delete(oxen_app: OxenApp, stand_in: StandIn) -> None:
     at = oxen_app()
     send(at, "one")
-    at.button(key="edit_1").click().run()
-    at.text_area(key="edit_text_1").set_value("two").run()
-    at.button(key="edit_save_1").click().run()
+    # Message ids count from 1 in a session: the question is 1, its answer 2.
+    at.button(key=keys.edit(1)).click().run()
+    at.text_area(key=keys.edit_text(1)).set_value("two").run()
+    at.button(key=keys.edit_save(1)).click().run()
     assert users(at) == ["two"]
-    button(at, "Regenerate").click().run()
+    button(at, "Regenerate").click().run()  # answer 2 is replaced by answer 3
     assert answers(at) == ["You said: two"]
     assert stand_in.chat_requests()[-1].json()["messages"][-1]["content"] == "two"
-    answer_id = max(int(b.key.split("_")[1]) for b in at.button if b.key and b.key.startswith("delete_"))
-    at.button(key=f"delete_{answer_id}").click().run()
-    assert answers(at) == [] and users(at) == ["two"]
+    assert [b.key for b in at.button if b.key and b.key.startswith("delete_")] == [keys.delete(1), keys.delete(3)]
+    at.button(key=keys.delete(3)).click().run()
+    assert answers(at) == []
+    assert users(at) == ["two"]
 
 
-def test_length_finish_is_explained_with_a_raise_button(oxen_app, stand_in: StandIn) -> None:  # type: ignore[no-untyped-def]
+def test_length_finish_is_explained_with_a_raise_button(oxen_app: OxenApp, stand_in: StandIn) -> None:
     at = oxen_app()
-    at.number_input(key="param_max_tokens").set_value(3).run()
+    at.number_input(key=keys.param("max_tokens")).set_value(3).run()
     send(at, "a b c d e f g h")
     assert any(c.value.startswith("Cut at Max tokens (3)") for c in at.caption)
     button(at, "Raise Max tokens to 6 and regenerate").click().run()
     assert stand_in.chat_requests()[-1].json()["max_tokens"] == 6
-    assert at.number_input(key="param_max_tokens").value == 6
+    assert at.number_input(key=keys.param("max_tokens")).value == 6
 
 
-def test_variables_fill_the_request_and_the_code(oxen_app, stand_in: StandIn) -> None:  # type: ignore[no-untyped-def]
+def test_variables_fill_the_request_and_the_code(oxen_app: OxenApp, stand_in: StandIn) -> None:
     at = oxen_app()
-    at.text_area(key="system_prompt").set_value("Speak as {{persona}}.").run()
-    at.text_input(key="var_persona").set_value("a pirate").run()
+    at.text_area(key=keys.SYSTEM).set_value("Speak as {{persona}}.").run()
+    at.text_input(key=keys.variable("persona")).set_value("a pirate").run()
     send(at, "Hi {{name}}")
     assert stand_in.chat_requests()[-1].json()["messages"] == [
         {"role": "system", "content": "Speak as a pirate."}, {"role": "user", "content": "Hi {{name}}"}]  # fmt: skip
-    at.text_input(key="var_name").set_value("Ann").run()
+    at.text_input(key=keys.variable("name")).set_value("Ann").run()
     assert '"content": "Hi Ann"' in curl_code(at)
     button(at, "Regenerate").click().run()
     assert stand_in.chat_requests()[-1].json()["messages"][-1]["content"] == "Hi Ann"
 
 
-def test_share_link_round_trip_never_holds_a_key(oxen_app, make_app, stand_in: StandIn) -> None:  # type: ignore[no-untyped-def]
+def test_share_link_round_trip_never_holds_a_key(oxen_app: OxenApp, make_app: MakeApp, stand_in: StandIn) -> None:
     at = oxen_app()
-    at.sidebar.text_input(key="api_key_oxen").set_value(TYPED).run()
-    at.number_input(key="param_temperature").set_value(0.25).run()
-    at.text_area(key="system_prompt").set_value("Be brief.").run()
+    at.sidebar.text_input(key=keys.api_key("oxen")).set_value(TYPED).run()
+    at.number_input(key=keys.param("temperature")).set_value(0.25).run()
+    at.text_area(key=keys.SYSTEM).set_value("Be brief.").run()
     send(at, "remember me")
     button(at, "Share link").click().run()
     link = next(c for c in codes(at) if "provider=oxen" in c)
@@ -224,11 +205,11 @@ def test_share_link_round_trip_never_holds_a_key(oxen_app, make_app, stand_in: S
     assert query["model"] == "gpt-oss-120b" and query["base_url"] == stand_in.base_url
     again = make_app(**query).run()
     assert users(again) == ["remember me"] and answers(again) == ["You said: remember me"]
-    assert again.number_input(key="param_temperature").value == 0.25
-    assert again.text_area(key="system_prompt").value == "Be brief."
+    assert again.number_input(key=keys.param("temperature")).value == 0.25
+    assert again.text_area(key=keys.SYSTEM).value == "Be brief."
 
 
-def test_too_long_a_conversation_is_said_not_cut(oxen_app) -> None:  # type: ignore[no-untyped-def]
+def test_too_long_a_conversation_is_said_not_cut(oxen_app: OxenApp) -> None:
     import random
 
     at = oxen_app()
@@ -237,90 +218,125 @@ def test_too_long_a_conversation_is_said_not_cut(oxen_app) -> None:  # type: ign
     button(at, "Share link").click().run()
     assert any("too long for a link" in w.value for w in at.warning)
     link = next(c for c in codes(at) if "provider=oxen" in c)
-    assert "chat=" not in link and "setup=" in link
+    query = dict(parse_qsl(urlsplit(link).query))
+    assert "chat" not in query
+    assert "setup" in query
 
 
-def test_curl_import_fills_everything_and_moves_the_key(oxen_app, stand_in: StandIn) -> None:  # type: ignore[no-untyped-def]
+def test_curl_import_fills_everything_and_moves_the_key(oxen_app: OxenApp, stand_in: StandIn) -> None:
     at = oxen_app()
     command = (f"curl {stand_in.base_url}/chat/completions -H 'Authorization: Bearer {TYPED}' "
                "-d '{\"model\": \"gpt-oss-120b\", \"messages\": [{\"role\": \"system\", \"content\": \"Be kind.\"}, "
                "{\"role\": \"user\", \"content\": \"Imported hi\"}], \"temperature\": 0.4, \"top_k\": 5}'")  # fmt: skip
-    at.text_area(key="curl_text").set_value(command).run()
+    at.text_area(key=keys.CURL_TEXT).set_value(command).run()
     button(at, "Import").click().run()
     assert not at.exception
-    assert at.text_area(key="curl_text").value == command.replace(TYPED, KEY_REMOVED)
-    assert at.sidebar.text_input(key="api_key_oxen").value == TYPED
-    assert at.text_area(key="system_prompt").value == "Be kind."
-    assert at.number_input(key="param_temperature").value == 0.4
+    assert at.text_area(key=keys.CURL_TEXT).value == command.replace(TYPED, KEY_REMOVED)
+    assert at.sidebar.text_input(key=keys.api_key("oxen")).value == TYPED
+    assert at.text_area(key=keys.SYSTEM).value == "Be kind."
+    assert at.number_input(key=keys.param("temperature")).value == 0.4
     assert users(at) == ["Imported hi"]
     assert any("top_k" in w.value for w in at.warning)
-    assert all(TYPED not in c for c in codes(at))
+    no_key_in_code(at, TYPED)
     button(at, "Regenerate").click().run()
     sent = stand_in.chat_requests()[-1]
     assert sent.json()["temperature"] == 0.4 and sent.json()["top_k"] == 5
     assert sent.headers["authorization"] == f"Bearer {TYPED}"
 
 
-def test_a_typed_key_never_reaches_code_downloads_or_links(oxen_app) -> None:  # type: ignore[no-untyped-def]
+def test_a_typed_key_never_reaches_code_downloads_or_links(oxen_app: OxenApp) -> None:
     at = oxen_app()
-    at.sidebar.text_input(key="api_key_oxen").set_value(TYPED).run()
+    at.sidebar.text_input(key=keys.api_key("oxen")).set_value(TYPED).run()
     send(at, "hi")
     assert "Key typed for this session." in [c.value for c in at.sidebar.caption]
-    from lib.snippets import LANGUAGES
-
     for tier in ("Minimal", "Basic parameters", "All parameters", "As sent"):
         at.segmented_control(key="api_tier").set_value(tier).run()
         chat_codes = []
         for lang, _ in LANGUAGES.values():  # only the open tab is drawn: open each in turn
             at.session_state["api_lang"] = lang.label
             at.run()
-            chat_codes += [c for c in codes(at) if '"gpt-oss-120b"' in c]
-            assert all(TYPED not in c for c in codes(at))
-        assert len(set(chat_codes)) == 5 and all("OXEN_API_KEY" in c for c in chat_codes)
+            [code] = codes(at)  # the open tab's, and nothing else
+            chat_codes.append(code)
+        assert len(set(chat_codes)) == len(LANGUAGES)
+        for code in chat_codes:
+            assert '"gpt-oss-120b"' in code
+            assert "OXEN_API_KEY" in code
+            assert TYPED not in code
 
 
-def test_test_connection_says_what_happened(oxen_app, stand_in: StandIn) -> None:  # type: ignore[no-untyped-def]
+def test_test_connection_says_what_happened(oxen_app: OxenApp, stand_in: StandIn, oxen: Provider) -> None:
     at = oxen_app()
-    at.sidebar.button(key="test_connection").click().run()
+    at.sidebar.button(key=keys.TEST_CONNECTION).click().run()
     assert next(s.value for s in at.sidebar.success).startswith("Connected: gpt-oss-120b answered in ")
     assert stand_in.chat_requests()[-1].json()["max_tokens"] == 1
-    stand_in.then(Behaviour(status=404, error_body=b'{"error": {"message": "Model not found: gpt-oss-120b"}}'))
-    at.sidebar.button(key="test_connection").click().run()
-    assert len(at.sidebar.error) == 1 and "gpt-oss-120b" in at.sidebar.error[0].value
+    missing = Behaviour(status=404, error_body=b'{"error": {"message": "Model not found: gpt-oss-120b"}}')
+    stand_in.then(missing)
+    at.sidebar.button(key=keys.TEST_CONNECTION).click().run()
+    stand_in.then(missing)
+    error = engine_error(oxen, "gpt-oss-120b", [Message("user", "Say OK.")], ENV_KEY)
+    assert [e.value for e in at.sidebar.error] == [str(error)]
     assert not at.exception
 
 
-def test_switching_models_keeps_values_that_still_apply(oxen_app) -> None:  # type: ignore[no-untyped-def]
+def test_switching_models_keeps_values_that_still_apply(oxen_app: OxenApp) -> None:
     at = oxen_app()  # gpt-oss-120b: temperature 0–2
-    at.number_input(key="param_temperature").set_value(0.4).run()
-    at.sidebar.selectbox(key="model_oxen").set_value("google-model-03").run()  # a schema with temperature 0–1
-    assert at.number_input(key="param_temperature").value == 0.4
-    assert "reasoning_effort" in [s.key.removeprefix("param_") for s in at.selectbox if s.key]
-    at.sidebar.selectbox(key="model_oxen").set_value("gpt-oss-120b").run()
-    at.number_input(key="param_temperature").set_value(1.5).run()
-    at.sidebar.selectbox(key="model_oxen").set_value("google-model-03").run()
-    assert at.number_input(key="param_temperature").value is None
+    at.number_input(key=keys.param("temperature")).set_value(0.4).run()
+    at.sidebar.selectbox(key=keys.model("oxen")).set_value("google-model-03").run()  # a schema with temperature 0–1
+    assert at.number_input(key=keys.param("temperature")).value == 0.4
+    assert keys.param("reasoning_effort") in [s.key for s in at.selectbox]
+    at.sidebar.selectbox(key=keys.model("oxen")).set_value("gpt-oss-120b").run()
+    at.number_input(key=keys.param("temperature")).set_value(1.5).run()
+    at.sidebar.selectbox(key=keys.model("oxen")).set_value("google-model-03").run()
+    assert at.number_input(key=keys.param("temperature")).value is None
     assert any("Temperature was 1.5, which this model does not take" in c.value for c in at.caption)
     assert not at.exception
 
 
-def test_damaged_share_link_and_garbage_import_crash_nothing(make_app) -> None:  # type: ignore[no-untyped-def]
-    at = make_app(setup="not-a-real-setup", chat="%%%").run()
+def test_damaged_share_link_and_garbage_import_crash_nothing(oxen_app: OxenApp) -> None:
+    at = oxen_app(setup="not-a-real-setup", chat="%%%")
     assert not at.exception
     assert [w.value for w in at.warning] == ["The link's saved setup is damaged; the page opened with its defaults."]
-    at.text_area(key="curl_text").set_value("curl 'https://x/v1/chat/completions' -d '{\"model\": ").run()
-    next(b for b in at.button if b.label == "Import").click().run()
+    at.text_area(key=keys.CURL_TEXT).set_value("curl 'https://x/v1/chat/completions' -d '{\"model\": ").run()
+    button(at, "Import").click().run()
     assert not at.exception
     assert [e.value for e in at.error] == ["A single quote is not closed; paste the whole command."]
-    assert at.text_area(key="curl_text").value.startswith("curl 'https://x/")  # the pasted text stays
+    assert at.text_area(key=keys.CURL_TEXT).value.startswith("curl 'https://x/")  # the pasted text stays
 
 
-def test_form_comes_from_the_models_own_object_when_the_listing_leaves_schemas_out(oxen_app, stand_in: StandIn) -> None:  # type: ignore[no-untyped-def]
+def test_form_comes_from_the_models_own_object_when_the_listing_leaves_schemas_out(
+    oxen_app: OxenApp, stand_in: StandIn
+) -> None:
     stand_in.list_without_schemas = True
     at = oxen_app()
-    assert at.number_input(key="param_temperature").placeholder == "Not sent · default 0.7"
+    assert at.number_input(key=keys.param("temperature")).placeholder == "Not sent · default 0.7"
     assert [r.path for r in stand_in.requests if r.path.endswith("/models/gpt-oss-120b")] == [
         "/api/ai/models/gpt-oss-120b"
     ]
-    at.number_input(key="param_temperature").set_value(0.2).run()
+    at.number_input(key=keys.param("temperature")).set_value(0.2).run()
     assert len([r for r in stand_in.requests if r.path.endswith("/models/gpt-oss-120b")]) == 1  # fetched once
+
+
+def sse(*deltas: dict[str, object], finish: str = "stop") -> list[bytes]:
+    """A chat-completions stream of these deltas, then a finish and [DONE]."""
+    chunks = [{"choices": [{"index": 0, "delta": d, "finish_reason": None}]} for d in deltas]
+    chunks.append({"choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
+    return [b"data: " + json.dumps(c).encode() + b"\n\n" for c in chunks] + [b"data: [DONE]\n\n"]
+
+
+def test_a_refusal_is_shown_marked_as_one(oxen_app: OxenApp, stand_in: StandIn) -> None:
+    # The shape of OpenAI's streamed refusals (openai-python's tests/lib/chat: `delta.refusal`).
+    refusal = "I'm sorry, I can't assist with <that> request."
+    pieces = [refusal[:10], refusal[10:]]
+    stand_in.then(Behaviour(raw_chunks=sse({"role": "assistant", "refusal": None}, *[{"refusal": p} for p in pieces])))
+    at = send(oxen_app(), "Help me with something bad.")
+    assert not at.exception
+    assert answers(at) == [":material/block: **Refused:** " + safe_markdown(refusal)]
+    assert at.error == []
+
+
+def test_content_parts_it_cannot_show_are_named(oxen_app: OxenApp, stand_in: StandIn) -> None:
+    parts = [{"type": "text", "text": "Here is a picture."}, {"type": "image_url", "image_url": {"url": "data:,"}}]
+    stand_in.then(Behaviour(raw_chunks=sse({"role": "assistant", "content": parts})))
+    at = send(oxen_app(), "Draw a cat.")
+    assert answers(at) == ["Here is a picture."]
+    assert "The answer also holds content this page does not show: image_url." in [c.value for c in at.caption]

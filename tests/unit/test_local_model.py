@@ -109,6 +109,7 @@ def test_port_taken_by_another_program(stand_in: StandIn) -> None:
         LocalServer(port=stand_in.port).ensure()
 
 
+@pytest.mark.local_model  # starts its own llama.cpp server
 def test_server_dying_at_start_up_is_one_sentence(tmp_path: Path) -> None:
     bogus = tmp_path / "not-a-model.gguf"
     bogus.write_text("this is not a GGUF file")
@@ -124,6 +125,7 @@ def test_missing_model_file(tmp_path: Path) -> None:
         server.ensure()
 
 
+@pytest.mark.local_model  # starts its own llama.cpp server
 def test_killed_server_is_restarted_by_ensure(tmp_path: Path) -> None:
     server = LocalServer(port=free_port(), log_path=tmp_path / "log")
     try:
@@ -148,6 +150,7 @@ def test_busy_server_is_not_mistaken_for_down(local_server: LocalServer) -> None
                 stream.cancel()
 
 
+@pytest.mark.local_model  # starts its own llama.cpp server
 def test_port_and_host_in_environment_do_not_move_the_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`make run PORT=8600` exports PORT, which that server would otherwise bind instead of ours."""
     taken = StandIn().start()
