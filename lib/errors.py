@@ -197,13 +197,19 @@ def _provider_message(body: bytes) -> tuple[str | None, str | None, bool]:
     return None, None, True
 
 
+_GENERIC_404 = re.compile(r"^(404:? )?(page )?not found\.?$|cannot (post|get)|unknown (path|url|route)|no route")
+
+
 def _wrong_url(call: Call, message: str | None, model: str) -> bool:
-    """A 404 blames the URL unless the server's words point at the model: a listing or search that
-    is not found means the path is wrong, and a chat 404 with no mention of a model likewise."""
-    if call.purpose in ("models", "search"):
+    """A 404 blames the URL unless the server's words point elsewhere: a listing or search that is
+    not found means the path is wrong; a chat 404 too when the server said nothing or only a web
+    server's generic "Not Found" (an API that knows the path names the model or its endpoints)."""
+    if call.purpose in ("models", "search") or not model:
         return True
-    low = (message or "").lower()
-    return not model or not ("model" in low or model.lower() in low or "deployment" in low)
+    low = " ".join((message or "").lower().split())
+    if any(w in low for w in ("model", "deployment", "endpoint", model.lower())):
+        return False
+    return not low or bool(_GENERIC_404.search(low))
 
 
 # A server's traceback and the file paths of the machine it runs on are no one's business on the page

@@ -93,6 +93,7 @@ class StreamState:
                 "is kept. Check that the Base URL is an OpenAI-compatible API."
             )
         if chunk.get("error"):
+            self.result.usage = _find_usage(chunk) or self.result.usage  # OpenRouter counts the failed run
             raise errors.StreamErrorEvent(
                 "The server reported an error in the middle of the answer; the part that arrived is "
                 f'kept, try again. The server said: "{_error_message(chunk["error"])}".'
