@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from lib.errors import InvalidBaseURL
@@ -114,7 +116,9 @@ def test_unreachable_provider_keeps_conversation(make_app: MakeApp, stand_in: St
 
 @pytest.mark.local_model  # starts its own model server, not the session's
 @pytest.mark.timeout(240)
-def test_killed_local_model_is_restarted_and_nothing_is_lost(make_app: MakeApp, app_env: AppEnv, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_killed_local_model_is_restarted_and_nothing_is_lost(
+    make_app: MakeApp, app_env: AppEnv, tmp_path: Path
+) -> None:
     own = LocalServer(port=free_port(), log_path=tmp_path / "log")
     own.ensure()
     app_env.local(own.port)

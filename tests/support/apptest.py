@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Button, Selectbox, TextInput
 
@@ -32,9 +34,11 @@ def button(at: AppTest, label: str) -> Button:
     return found[0]
 
 
-def sidebar_widget(at: AppTest, label: str) -> Selectbox | TextInput:  # type: ignore[type-arg]
+def sidebar_widget(at: AppTest, label: str) -> Selectbox[Any] | TextInput:
     """The sidebar's select box or text input labelled `label`."""
-    found = [w for w in [*at.sidebar.selectbox, *at.sidebar.text_input] if w.label == label]
+    found: list[Selectbox[Any] | TextInput] = [
+        w for w in [*at.sidebar.selectbox, *at.sidebar.text_input] if w.label == label
+    ]
     assert len(found) == 1, f"{len(found)} sidebar widgets labelled {label!r}"
     return found[0]
 
