@@ -65,6 +65,10 @@ FAULTS: dict[str, tuple[list[Behaviour], ClientConfig]] = {
     ),
     "slow headers": ([Behaviour(stall_before_headers=1.0)], ClientConfig(first_byte_timeout=0.3, max_retries=0)),
     "not json": ([Behaviour(raw_chunks=[b"<html>hello</html>"], raw_content_type="text/html")], FAST),
+    "crlf": (
+        [Behaviour(raw_chunks=[(RECORDED / "openai-text-logprobs.sse").read_bytes().replace(b"\n", b"\r\n")])],
+        FAST,
+    ),
     "json body": (
         [Behaviour(raw_chunks=[json.dumps({"choices": []}).encode()], raw_content_type="application/json")],
         FAST,
