@@ -15,7 +15,7 @@ from lib.curl_import import CurlImportError, import_curl
 from lib.params import ParamSpec, specs_for
 from lib.request import ChatRequest
 from lib.share import Setup, to_query
-from ui import chat, form, keys, state
+from ui import chat, custom_setup, form, keys, state
 from ui.api_panel import api_call_panel
 from ui.sidebar import ensure_local
 from ui.state import Connection, new_message, providers, set_later
@@ -52,12 +52,15 @@ def apply_import(text: str) -> None:
         pending[keys.base_url(pid)] = got.base_url
     if got.key:
         pending[keys.api_key(pid)] = got.key
+    pending |= custom_setup.from_import(pid, got.extras)  # its headers, credential headers, Azure setup
     system = [m.content for m in got.messages if m.role == "system"]
     pending[keys.SYSTEM] = "\n\n".join(system)
     set_later(pending)
     messages[:] = [new_message(m.role, m.content) for m in got.messages if m.role != "system"]
     form.load(specs_for(None), got.params)  # the standard set: the new model's form keeps what applies
     moved = " The key was moved to the API key field and removed from the command." if got.key else ""
+    held = [h.name for h in got.extras.secret_headers if h.value]
+    moved += f" {', '.join(held)} kept for this session only and removed from the command." if held else ""
     ss[keys.IMPORT_RESULT] = ("ok", f"Imported {got.model} with {len(got.messages)} message(s).{moved}", got.problems)
     st.rerun()
 
@@ -66,6 +69,7 @@ def share_link(conn: Connection, params: dict[str, Any]) -> None:
     setup = Setup(
         conn.provider.id, conn.model, None if conn.provider.local else conn.provider.base_url, params,
         ss.get(keys.SYSTEM, ""), variable_values(), conversation.shareable(messages),
+        custom_setup.shareable(conn.provider),
     )  # fmt: skip
     page = (st.context.url or "http://127.0.0.1:8501/").split("?", 1)[0]
     query, note = to_query(setup, page)

@@ -176,7 +176,10 @@ def read_lines(text: str, reserved: frozenset[str] = frozenset()) -> HeaderLines
             continue
         if is_secret(name, value):
             prefix, token = split_scheme(value)
-            out.secrets.append(SecretHeader(name, env_name(name), prefix, Secret(token)))
+            if is_placeholder(token):  # `Bearer $HELICONE_API_KEY`: snippets read that variable; nothing sent yet
+                out.secrets.append(SecretHeader(name, variable_in(token) or env_name(name), prefix))
+            else:
+                out.secrets.append(SecretHeader(name, env_name(name), prefix, Secret(token)))
         else:
             out.headers.append((name, value))
     return out

@@ -38,6 +38,8 @@ def api_call_panel(request: ChatRequest | None, specs: list[ParamSpec]) -> None:
             wire = to_http(replace(request, params=tier_params(tier, specs, request.params)))
         if wire.key_env:
             st.caption(f"Reads the key from ${wire.key_env}; the key itself is never shown.")
+        for held in wire.secret_headers:  # credential headers: read from a variable, never written
+            st.caption(f"Reads {held.name} from ${held.env}; its value is never shown.")
         # Only the open tab's code is built and sent: five long snippets of a long conversation would
         # make every parameter change slow to show (bench/ui_stream.py).
         tabs = st.tabs([lang.label for lang, _ in LANGUAGES.values()], key="api_lang", on_change="rerun")

@@ -22,6 +22,32 @@ def api_key(provider_id: str) -> str:
     return _API_KEY + provider_id
 
 
+# A provider's own setup (ui/custom_setup.py): the "Custom headers" text area, and in session state
+# the credential headers' values, the Azure-style key placement and query, and whether headers came
+# in a share link and were not reviewed yet.
+_CUSTOM_HEADERS = "custom_headers_"
+
+
+def custom_headers(provider_id: str) -> str:
+    return _CUSTOM_HEADERS + provider_id
+
+
+def custom_headers_problems(provider_id: str) -> str:
+    return f"header_problems_{provider_id}"
+
+
+def secret_headers(provider_id: str) -> str:
+    return f"secret_headers_{provider_id}"
+
+
+def provider_setup(provider_id: str) -> str:
+    return f"provider_setup_{provider_id}"
+
+
+def headers_from_link(provider_id: str) -> str:
+    return f"headers_from_link_{provider_id}"
+
+
 # The parameter form: `param_<name>` (and `param_<name>_<part>` for a widget's sub-fields).
 _PARAM = "param_"
 PARAM_EXTRA = "param__extra"  # other parameters as a JSON object (imports, fields the form does not know)
@@ -40,7 +66,7 @@ def variable(name: str) -> str:
 
 # Streamlit drops a widget's state on a run that does not draw it, so keys with these prefixes are
 # re-assigned on every run to survive page switches and provider switches.
-PERSISTENT_PREFIXES = (PROVIDER, _BASE_URL, _MODEL, _API_KEY, _PARAM, _VARIABLE, SYSTEM)
+PERSISTENT_PREFIXES = (PROVIDER, _BASE_URL, _MODEL, _API_KEY, _CUSTOM_HEADERS, _PARAM, _VARIABLE, SYSTEM)
 PENDING = "pending_widgets"  # widget values to set at the start of the next run, before any is drawn
 
 

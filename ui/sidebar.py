@@ -12,7 +12,7 @@ from lib.errors import InvalidBaseURL, WorkbenchError
 from lib.local_model import MODEL_ID
 from lib.providers import Provider, ResolvedKey, resolve_key, validate_base_url, with_base_url
 from lib.request import ChatRequest, Message
-from ui import keys
+from ui import custom_setup, keys
 from ui.state import Connection, local_server, providers, secrets
 
 ORIGIN_TEXT = {
@@ -208,6 +208,7 @@ def connection() -> Connection | None:
         if provider is None:
             return None
         key = _key_field(table[pid], provider)
+        provider, key = custom_setup.apply(provider, key)  # "Custom headers" and an imported Azure setup
         if _local_model_problem(provider):
             return Connection(provider, MODEL_ID, key)
         listing = provider_models((provider.id, provider.base_url), provider, key.value)

@@ -100,8 +100,21 @@ def _load_shared(query: dict[str, str]) -> None:
         ss[keys.SYSTEM] = extra["system"]
     for name, value in (extra.get("variables") or {}).items():
         ss[keys.variable(name)] = str(value)
+    if isinstance(extra.get("setup"), dict) and not providers()[ss[keys.PROVIDER]].local:
+        _load_shared_setup(ss[keys.PROVIDER], extra["setup"])
     # from_query keeps only user and assistant messages
     ss[keys.MESSAGES] = [new_message("assistant" if m["role"] == "assistant" else "user", m["content"]) for m in shared]
+
+
+def _load_shared_setup(pid: str, packed: dict[str, Any]) -> None:
+    """A link's headers, query and key placement, checked; a credential header arrives by name only."""
+    from lib.share import shared_extras
+    from ui import custom_setup
+
+    extras, problems = shared_extras(packed)
+    custom_setup.from_link(pid, extras)
+    if problems:
+        st.session_state[keys.NOTICE] = problems[0]
 
 
 def new_message(role: Role, content: str = "", *, error: str | None = None, status: MessageStatus = "") -> ChatMessage:

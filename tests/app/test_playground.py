@@ -340,3 +340,56 @@ def test_content_parts_it_cannot_show_are_named(oxen_app: OxenApp, stand_in: Sta
     at = send(oxen_app(), "Draw a cat.")
     assert answers(at) == ["Here is a picture."]
     assert "The answer also holds content this page does not show: image_url." in [c.value for c in at.caption]
+
+
+HELICONE_SECRET = "sk-helicone-APPTEST-4711"
+
+
+def test_imported_setup_headers_are_sent_and_their_secret_is_never_shown(
+    oxen_app: OxenApp, make_app: MakeApp, stand_in: StandIn
+) -> None:
+    at = oxen_app(PLAIN)
+    command = (f"curl {stand_in.base_url}/chat/completions -H 'Helicone-Auth: Bearer {HELICONE_SECRET}' "
+               "-H 'HTTP-Referer: https://myapp.example' "
+               "-d '{\"model\": \"plain-chat-model\", "
+               "\"messages\": [{\"role\": \"user\", \"content\": \"Imported hi\"}]}' | jq .")  # fmt: skip
+    at.text_area(key=keys.CURL_TEXT).set_value(command).run()
+    button(at, "Import").click().run()
+    assert not at.exception
+    assert HELICONE_SECRET not in at.text_area(key=keys.CURL_TEXT).value
+    assert "The pipe into `jq …` was left out; only the curl command was imported." in [w.value for w in at.warning]
+    assert at.sidebar.text_area(key=keys.custom_headers("oxen")).value == "HTTP-Referer: https://myapp.example"
+    assert "Helicone-Auth: Bearer ••• (kept for this session)" in [c.value for c in at.sidebar.caption]
+    send(at, "next message")
+    sent = stand_in.chat_requests()[-1]
+    assert sent.headers["helicone-auth"] == f"Bearer {HELICONE_SECRET}"
+    assert sent.headers["http-referer"] == "https://myapp.example"
+    assert sent.headers["authorization"] == f"Bearer {ENV_KEY}"
+    for lang, _ in LANGUAGES.values():  # only the open tab is drawn: open each in turn
+        at.session_state["api_lang"] = lang.label
+        at.run()
+        [code] = codes(at)
+        assert HELICONE_SECRET not in code and "HELICONE_AUTH" in code and "https://myapp.example" in code
+    # Headers typed by hand: a credential leaves the text at once and is shown masked.
+    at.sidebar.text_area(key=keys.custom_headers("oxen")).set_value(
+        "HTTP-Referer: https://myapp.example\nX-Title: By hand\nX-Gateway-Token: gw-typed-998877"
+    ).run()
+    assert at.sidebar.text_area(key=keys.custom_headers("oxen")).value == (
+        "HTTP-Referer: https://myapp.example\nX-Title: By hand"
+    )
+    assert "X-Gateway-Token: ••• (kept for this session)" in [c.value for c in at.sidebar.caption]
+    send(at, "and again")
+    sent = stand_in.chat_requests()[-1]
+    assert (sent.headers["x-title"], sent.headers["x-gateway-token"]) == ("By hand", "gw-typed-998877")
+    assert sent.headers["helicone-auth"] == f"Bearer {HELICONE_SECRET}"
+    button(at, "Share link").click().run()
+    link = next(c for c in codes(at) if "provider=oxen" in c)
+    assert HELICONE_SECRET not in link and "gw-typed-998877" not in link
+    # The link keeps the plain headers and names the credentials, whose values the opener types.
+    again = make_app(**dict(parse_qsl(urlsplit(link).query))).run()
+    assert again.sidebar.text_area(key=keys.custom_headers("oxen")).value == (
+        "HTTP-Referer: https://myapp.example\nX-Title: By hand"
+    )
+    shown = [c.value for c in again.sidebar.caption]
+    assert "Helicone-Auth: Bearer (no value yet): type `Helicone-Auth: Bearer <value>` above" in shown
+    assert any(c.startswith("A stored key is not sent with headers that came in a link") for c in shown)

@@ -85,11 +85,14 @@ def test_every_request_of_a_setup_carries_its_headers_query_and_credentials() ->
 def test_custom_header_lines_keep_credentials_out_of_the_text() -> None:
     got = read_lines(
         "HTTP-Referer: https://myapp.example\nHelicone-Auth: Bearer sk-helicone-abc\n\n# a note\nX-Title:\n"
-        "not a header\nAuthorization: Bearer x\nX-Bad: caf\u00e9",
+        "not a header\nAuthorization: Bearer x\nX-Bad: caf\u00e9\nX-Other-Token: Bearer $OTHER",
         reserved=frozenset({"authorization"}),
     )
     assert got.headers == [("HTTP-Referer", "https://myapp.example")]
-    assert got.secrets == [SecretHeader("Helicone-Auth", "HELICONE_AUTH", "Bearer ", Secret("sk-helicone-abc"))]
+    assert got.secrets == [
+        SecretHeader("Helicone-Auth", "HELICONE_AUTH", "Bearer ", Secret("sk-helicone-abc")),
+        SecretHeader("X-Other-Token", "OTHER", "Bearer "),  # a placeholder: no value to send yet
+    ]
     assert got.removed == ["X-Title"]
     assert got.problems == [
         "Line 6 is not `Name: value`; it was left out.",
