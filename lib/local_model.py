@@ -84,7 +84,7 @@ def read_card(path: Path) -> ModelCard:
         name=str(field("general.name") or path.stem),
         architecture=arch,
         parameters=sum(int(t.n_elements) for t in reader.tensors),
-        context_length=int(field(f"{arch}.context_length") or 0),  # type: ignore[call-overload]
+        context_length=int(str(field(f"{arch}.context_length") or 0)),
         quantization=quant,
         file_size=path.stat().st_size,
         chat_template="tokenizer.chat_template" in reader.fields,

@@ -103,7 +103,11 @@ def _price(model: dict[str, Any]) -> str | None:
     if not isinstance(p, dict):
         return None
     if p.get("input_cost_per_token") is not None or p.get("output_cost_per_token") is not None:
-        fmt = lambda f: "–" if per_million(model, f) is None else f"${per_million(model, f):g}"  # noqa: E731
+
+        def fmt(field: str) -> str:
+            price = per_million(model, field)
+            return "–" if price is None else f"${price:g}"
+
         return f"{fmt('input_cost_per_token')} input · {fmt('output_cost_per_token')} output per 1M tokens"
     for k, v in p.items():
         if k.startswith("cost_per_") and v is not None:

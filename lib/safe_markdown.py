@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 
 UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
 
@@ -74,8 +75,9 @@ def _neutralise(text: str) -> str:
     return text
 
 
-def _outside(pattern: re.Pattern[str], text: str, fn) -> str:  # type: ignore[no-untyped-def]
-    out, last = [], 0
+def _outside(pattern: re.Pattern[str], text: str, fn: Callable[[str], str]) -> str:
+    out: list[str] = []
+    last = 0
     for m in pattern.finditer(text):
         out += [fn(text[last : m.start()]), m.group(0)]
         last = m.end()

@@ -7,11 +7,17 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from lib.providers import Provider, builtin_providers, with_base_url
 from tests.support.stand_in import StandIn, free_port
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+
+    from lib.local_model import LocalServer
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = Path(__file__).parent / "support" / "reference" / "openai-chat.schema.json"
@@ -79,7 +85,7 @@ def oxen(stand_in: StandIn) -> Provider:
 
 
 @pytest.fixture(scope="session")
-def local_server():  # type: ignore[no-untyped-def]
+def local_server() -> Iterator[LocalServer]:
     """The real embedded llama.cpp server on its own port, started once for the whole run."""
     from lib.local_model import LocalServer
 
@@ -90,7 +96,7 @@ def local_server():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def request_validator():  # type: ignore[no-untyped-def]
+def request_validator() -> Draft202012Validator:
     """A jsonschema validator for OpenAI's CreateChatCompletionRequest."""
     from jsonschema import Draft202012Validator
 
