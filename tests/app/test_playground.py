@@ -393,3 +393,46 @@ def test_imported_setup_headers_are_sent_and_their_secret_is_never_shown(
     shown = [c.value for c in again.sidebar.caption]
     assert "Helicone-Auth: Bearer (no value yet): type `Helicone-Auth: Bearer <value>` above" in shown
     assert any(c.startswith("A stored key is not sent with headers that came in a link") for c in shown)
+
+
+def test_an_azure_command_imports_as_an_azure_setup_that_sends_to_azure(make_app: MakeApp) -> None:
+    azure = StandIn(prefix="/openai/deployments/gpt-4o-dep").start()
+    try:
+        at = make_app(provider="custom", base_url=azure.base_url).run()
+        key = "azure-APPTEST-key-1234567890"
+        command = (f"curl '{azure.base_url}/chat/completions?api-version=2024-10-21' -H 'api-key: {key}' "
+                   "-d '{\"messages\": [{\"role\": \"user\", \"content\": \"Azure hi\"}]}'")  # fmt: skip
+        at.text_area(key=keys.CURL_TEXT).set_value(command).run()
+        button(at, "Import").click().run()
+        assert not at.exception and at.sidebar.selectbox(key=keys.PROVIDER).value == "custom"
+        assert at.sidebar.text_input(key=keys.base_url("custom")).value == azure.base_url
+        assert at.sidebar.text_input(key=keys.api_key("custom")).value == key
+        assert (
+            "Azure OpenAI: the key goes in the api-key header; api-version=2024-10-21 is sent with every request."
+            in [c.value for c in at.sidebar.caption]
+        )
+        send(at, "Azure hi")
+        [sent] = azure.chat_requests()
+        assert (sent.query, sent.headers["api-key"]) == ("api-version=2024-10-21", key)
+        assert "authorization" not in sent.headers and sent.json()["model"] == "gpt-4o-dep"
+        assert "AZURE_OPENAI_API_KEY" in curl_code(at) and key not in curl_code(at)
+    finally:
+        azure.stop()
+
+
+def test_a_placeholder_key_is_named_and_not_typed_in(oxen_app: OxenApp, stand_in: StandIn) -> None:
+    at = oxen_app()
+    command = (f"curl {stand_in.base_url}/chat/completions -H 'Authorization: Bearer YOUR_API_KEY' "
+               "-d '{\"model\": \"gpt-oss-120b\", "
+               "\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}'")  # fmt: skip
+    at.text_area(key=keys.CURL_TEXT).set_value(command).run()
+    button(at, "Import").click().run()
+    assert at.sidebar.text_input(key=keys.api_key("oxen")).value == ""
+    assert (
+        "The command has a placeholder key (YOUR_API_KEY), not a key: type your key in the API key field "
+        "(or set OXEN_API_KEY in the environment)." in [w.value for w in at.warning]
+    )
+    send(at, "hi")
+    assert (
+        stand_in.chat_requests()[-1].headers["authorization"] == f"Bearer {ENV_KEY}"
+    )  # the real key, not the placeholder
