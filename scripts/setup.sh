@@ -92,11 +92,14 @@ install_locked() {  # install_locked LOCK [UV OPTIONS]: the venv holds exactly L
   fi
   read_llama_pin
   ensure_llama_wheel
-  "$UV" pip sync -q --python "$VENV/bin/python" --require-hashes "$@" "$lock"
-  # Not in the lock files: this wheel is built here, so its hash is this machine's, not PyPI's (its
-  # source was checked against uv.lock); its dependencies are in the lock files.
-  "$UV" pip install -q --python "$VENV/bin/python" --no-deps --no-index --find-links "$WHEELS" "$@" \
-    "llama-cpp-python==$LLAMA_VERSION"
+  # llama.cpp is not in the lock files: its wheel is built here, so its hash is this machine's, not
+  # PyPI's (its source was checked against uv.lock before the build; its dependencies are in the lock).
+  # Pinned to that file and its hash, it joins the same sync, so there is no moment without it.
+  local wheel
+  wheel="$(ls "$WHEELS"/llama_cpp_python-"$LLAMA_VERSION"-*.whl | head -n 1)"
+  printf 'llama-cpp-python @ file://%s --hash=sha256:%s\n' "$wheel" "$(sha256sum "$wheel" | cut -d ' ' -f 1)" \
+    > "$VENV/.llama-wheel.txt"
+  "$UV" pip sync -q --python "$VENV/bin/python" --require-hashes "$@" "$lock" "$VENV/.llama-wheel.txt"
 }
 
 export_locks() {  # export_locks [DIR]: requirements.txt and requirements-dev.txt from uv.lock (into DIR)
