@@ -283,12 +283,14 @@ class _Target:
 
 def _target(url: str) -> _Target:
     """The base URL and query of a chat-completions URL, or a sentence saying what is wrong."""
-    head = url.split("/", 3)[0] if not url.startswith(("http://", "https://")) else ""
-    if head:
-        raise CurlImportError(
-            f"The URL starts with {head}, a variable the paste does not set; write the address itself "
-            "(https://…) and paste again."
-        )
+    if not url.startswith(("http://", "https://")):
+        head = url.split("/", 1)[0]
+        if variable_in(head):
+            raise CurlImportError(
+                f"The URL starts with {head}, a variable the paste does not set; write the address itself "
+                "(https://…) and paste again."
+            )
+        raise CurlImportError("The command has no http:// or https:// URL; paste the whole command.")
     parts = urlsplit(url)
     path = parts.path.rstrip("/")
     if not path.endswith(CHAT_PATH):

@@ -151,7 +151,10 @@ def test_request_to_curl_to_import_is_the_same_request(
 
 WORDS = st.sampled_from(["curl", "-X", "POST", "-H", "'a: b'", "-d", "'{\"model\": \"m\", \"messages\": []}'",
                          "https://h/v1/chat/completions", "\\\n", "$'x\\'y'", '"', "'", "--json", "-sSN", "@f",
-                         "--url", "-F", "x=1", "{}", "[]", "$'\\u00e9'", "-XGET", "--data=1", " "])  # fmt: skip
+                         "--url", "-F", "x=1", "{}", "[]", "$'\\u00e9'", "-XGET", "--data=1", " ", "|", "&&", ";",
+                         "\n", "<<EOF", "<<-'EOF'", "EOF", "<<<", "@-", "#", ">", "2>&1", "export", "$X",
+                         "'api-key: $K'", "https://r.openai.azure.com/openai/deployments/d/chat/completions",
+                         ])  # fmt: skip
 
 
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -379,3 +382,11 @@ def test_body_from_stdin_with_nothing_on_stdin_says_so() -> None:
         "The body is read from standard input (@-), but the paste has no here-document or pipe that gives it; "
         "paste the JSON instead."
     )
+
+
+def test_a_url_that_is_not_http_says_so() -> None:
+    with pytest.raises(CurlImportError) as info:
+        import_curl(
+            """curl --url ftp://h/v1/chat/completions -d '{"model": "m", "messages": []}'""", builtin_providers()
+        )
+    assert str(info.value) == "The command has no http:// or https:// URL; paste the whole command."
