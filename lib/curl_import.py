@@ -41,6 +41,7 @@ __all__ = ["KEY_REMOVED", "SECRET_REMOVED", "CurlImportError", "Imported", "impo
 ROLES = ("system", "developer", "user", "assistant", "tool")
 KEY_REMOVED = "[key moved to the API key field]"
 SECRET_REMOVED = "[kept for this session]"
+LEFT_OUT = "[left out]"  # a credential that is not imported (a cookie), still never shown back
 CHAT_PATH = "/chat/completions"
 AZURE_KEY_ENV = "AZURE_OPENAI_API_KEY"
 AZURE_HOSTS = (".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com")
@@ -332,6 +333,7 @@ class _Auth:
     headers: dict[str, str] = field(default_factory=dict)
     secrets: dict[str, SecretHeader] = field(default_factory=dict)
     hidden: list[str] = field(default_factory=list)  # values to mask in the shown command
+    hidden_dropped: list[str] = field(default_factory=list)  # credentials left out, masked too
     problems: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)  # browser headers
     unset: list[tuple[str, str]] = field(default_factory=list)  # plain headers with placeholder values
@@ -357,6 +359,8 @@ def _read_headers(headers: list[tuple[str, str]], azure: bool, variables: Mappin
                 auth.dropped.append(name)
         elif lower in _TRANSPORT:
             auth.dropped.append(name)
+            if is_secret(name, value):  # a browser's cookie: not imported, and not shown back either
+                auth.hidden_dropped.append(value)
         elif lower == "authorization" and not (azure and auth.auth_header == "api-key"):
             scheme, token = split_scheme(value)
             if scheme.lower() == "bearer ":
@@ -489,10 +493,17 @@ def import_curl(text: str, providers: Mapping[str, Provider]) -> Imported:
     unknown = [k for k in body if k not in OPENAI_FIELDS]
     if unknown:
         problems.append(f"Not standard chat-completions fields, kept as extra parameters: {', '.join(unknown)}.")
-    shown = text
-    for secret in sorted(set(auth.hidden), key=len, reverse=True):
-        shown = shown.replace(secret, KEY_REMOVED if secret == auth.key else SECRET_REMOVED)
-    return Imported(provider_id, target.base_url, model, messages, body, auth.key, problems, shown, extras)
+    return Imported(provider_id, target.base_url, model, messages, body, auth.key, problems, _shown(text, auth), extras)
+
+
+def _shown(text: str, auth: _Auth) -> str:
+    """The command as pasted, with the key and every credential value replaced by a marker."""
+    marks = {v: LEFT_OUT for v in auth.hidden_dropped} | {v: SECRET_REMOVED for v in auth.hidden}
+    if auth.key:
+        marks[auth.key] = KEY_REMOVED
+    for secret in sorted(marks, key=len, reverse=True):  # longest first: one may contain another
+        text = text.replace(secret, marks[secret])
+    return text
 
 
 def _extras(target: _Target, auth: _Auth, problems: list[str]) -> Extras:

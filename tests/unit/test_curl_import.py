@@ -390,3 +390,11 @@ def test_a_url_that_is_not_http_says_so() -> None:
             """curl --url ftp://h/v1/chat/completions -d '{"model": "m", "messages": []}'""", builtin_providers()
         )
     assert str(info.value) == "The command has no http:// or https:// URL; paste the whole command."
+
+
+def test_a_browser_cookie_is_left_out_and_never_shown_back() -> None:
+    text = ("curl 'https://api.openai.com/v1/chat/completions' -H 'cookie: session=s3cr3t-cookie-value' "
+            "-H 'user-agent: Mozilla/5.0' --data-raw '{\"model\":\"gpt-4o\",\"messages\":[]}'")  # fmt: skip
+    got = import_curl(text, builtin_providers())
+    assert "s3cr3t-cookie-value" not in got.shown and "[left out]" in got.shown
+    assert got.problems == ["Headers a browser or curl sets itself were left out: cookie, user-agent."]
