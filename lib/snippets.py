@@ -164,11 +164,8 @@ def _sdk_client(req: HttpRequest, base: str, query: dict[str, str]) -> list[str]
         args["api_key"] = _py_credential(key._replace(prefix=""))  # the SDK writes `Bearer ` itself
     else:
         args["api_key"] = '"not-needed"'
-        if key:  # the key goes elsewhere: send it there and drop the SDK's own Authorization
+        if key:  # the key goes elsewhere: send it there (the call drops the SDK's own Authorization)
             headers[key.name] = _py_credential(key)
-            if key.name.lower() != "authorization":
-                headers["Authorization"] = "omit"
-                names.append("omit")
     if headers:
         args["default_headers"] = "{\n" + "".join(f"        {_py(k)}: {v},\n" for k, v in headers.items()) + "    }"
     if query:
@@ -179,6 +176,14 @@ def _sdk_client(req: HttpRequest, base: str, query: dict[str, str]) -> list[str]
     return [*head, f"client = {names[0]}(", *[f"    {k}={v}," for k, v in args.items()], ")", ""]
 
 
+def _drops_authorization(req: HttpRequest) -> bool:
+    """The key goes in another header (`api-key` without an api-version): each call then omits the
+    SDK's own `Authorization`, as the app sends none (the SDK accepts `omit` only per request)."""
+    key_elsewhere = req.key_env is not None and req.auth_header.lower() != "authorization"
+    azure = req.auth_header.lower() == "api-key" and not req.auth_prefix and "api-version=" in req.url
+    return key_elsewhere and not azure
+
+
 def python_openai(req: HttpRequest) -> str:
     parts = urlsplit(req.url)
     query = dict(parse_qsl(parts.query, keep_blank_values=True))
@@ -187,14 +192,20 @@ def python_openai(req: HttpRequest) -> str:
     else:
         path, _, model = parts.path.rpartition("/models/")
     out = _sdk_client(req, urlunsplit((parts.scheme, parts.netloc, path, "", "")), query)
+    omit = ', extra_headers={"Authorization": omit}' if _drops_authorization(req) else ""
+    if omit:
+        at = next(i for i, line in enumerate(out) if line.startswith("from openai import"))
+        out[at] += ", omit"
     if req.body is None:
-        out += [f"model = client.models.retrieve({_py(model)})", "print(model.model_dump_json(indent=2))"]
+        out += [f"model = client.models.retrieve({_py(model)}{omit})", "print(model.model_dump_json(indent=2))"]
         return "\n".join(out) + "\n"
     named = {k: v for k, v in req.body.items() if k in _SDK_ARGS}
     extra = {k: v for k, v in req.body.items() if k not in _SDK_ARGS}
     args = [f"    {k}={_py(v, 1)}," for k, v in named.items()]
     if extra:
         args.append(f"    extra_body={_py(extra, 1)},")
+    if omit:
+        args.append(f"    {omit.removeprefix(', ')},")
     call = "client.chat.completions.create(\n" + "\n".join(args) + "\n)"
     if _streaming(req):
         out += [

@@ -160,31 +160,33 @@ def azure_stand_in() -> Iterator[StandIn]:
     server.stop()
 
 
-def azure(stand_in: StandIn) -> Provider:
+def azure(stand_in: StandIn, version: str | None = "2024-10-21") -> Provider:
+    """An Azure OpenAI setup on the stand-in: a deployments URL with an api-version, or (None) the v1
+    style, where the key still goes in `api-key` but no query is sent."""
     from lib.providers import Extras, builtin_providers, with_base_url, with_extras
 
-    extras = Extras(query=(("api-version", "2024-10-21"),), auth_header="api-key", auth_prefix="",
-                    key_env="AZURE_OPENAI_API_KEY", label="Azure OpenAI")  # fmt: skip
+    query = (("api-version", version),) if version else ()
+    extras = Extras(query=query, auth_header="api-key", auth_prefix="", key_env="AZURE_OPENAI_API_KEY",
+                    label="Azure OpenAI")  # fmt: skip
     return with_extras(with_base_url(builtin_providers()["custom"], stand_in.base_url), extras)
 
 
+@pytest.mark.parametrize("version", ["2024-10-21", None], ids=["api-version", "no-query"])
 @pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
 @pytest.mark.parametrize("language", list(LANGUAGES))
 def test_azure_setup_snippets_run_with_api_version_and_api_key_header(
-    language: str, stream: bool, azure_stand_in: StandIn, tmp_path: Path
+    language: str, stream: bool, version: str | None, azure_stand_in: StandIn, tmp_path: Path
 ) -> None:
     azure_stand_in.reset()
-    request = ChatRequest(azure(azure_stand_in), "my-gpt-4o", [Message("user", TRICKY)], {"stream": stream})
-    wire = to_http(request)
+    provider = azure(azure_stand_in, version)
+    wire = to_http(ChatRequest(provider, "my-gpt-4o", [Message("user", TRICKY)], {"stream": stream}))
     code = render(wire, language)
-    assert AZURE_KEY not in code and "AZURE_OPENAI_API_KEY" in code and "2024-10-21" in code
+    assert AZURE_KEY not in code and "AZURE_OPENAI_API_KEY" in code and (version or "") in code
     done = run_snippet(code, language, tmp_path, AZURE_OPENAI_API_KEY=AZURE_KEY)
     assert done.returncode == 0, done.stderr
     [received] = azure_stand_in.chat_requests()
-    assert (received.path, received.query) == (
-        "/openai/deployments/my-gpt-4o/chat/completions",
-        "api-version=2024-10-21",
-    )
+    query = f"api-version={version}" if version else ""
+    assert (received.path, received.query) == ("/openai/deployments/my-gpt-4o/chat/completions", query)
     assert received.headers["api-key"] == AZURE_KEY and "authorization" not in received.headers
     assert dict(pairs(received.body)) == dict(pairs(json.dumps(wire.body)))  # type: ignore[arg-type]
 
