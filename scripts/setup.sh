@@ -138,6 +138,10 @@ case "$MODE" in
         exit 1
       fi
     fi
+    # The store's tests run on PostgreSQL too: they start their own cluster from Debian's binaries.
+    if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+      apt_install postgresql "for the history store's tests on PostgreSQL"
+    fi
     ;;
   uv)
     ensure_uv
