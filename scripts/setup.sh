@@ -103,22 +103,6 @@ install_locked() {  # install_locked LOCK [UV OPTIONS]: the venv holds exactly L
   "$UV" pip sync -q --python "$VENV/bin/python" --require-hashes "$@" "$lock" "$VENV/.llama-wheel.txt"
 }
 
-warm_bytecode() {  # in the background: bytecode for what the local model server imports first
-  # A runtime install skips bytecode (compiling all of site-packages takes ~17 s); Python compiles
-  # modules as they are imported instead. The app starts the model server a few seconds after
-  # `make run`, when its ~2 s of compiling would sit on the way to the first token; the other core
-  # is idle while Streamlit starts, so it compiles them then. Bounded (~3 s of one core), niced, and
-  # safe to race with an import (both write each .pyc atomically).
-  local sp pkgs=() p
-  sp="$(echo "$VENV"/lib/python3*/site-packages)"
-  for p in numpy llama_cpp pydantic pydantic_core pydantic_settings fastapi starlette starlette_context \
-      sse_starlette uvicorn anyio jinja2 markupsafe yaml diskcache click dotenv opentelemetry \
-      typing_inspection annotated_types streamlit; do
-    [ -d "$sp/$p" ] && pkgs+=("$sp/$p")
-  done
-  nohup nice -n 10 "$VENV/bin/python" -m compileall -q -j 1 -x '/tests?/' "${pkgs[@]}" >/dev/null 2>&1 &
-}
-
 export_locks() {  # export_locks [DIR]: requirements.txt and requirements-dev.txt from uv.lock (into DIR)
   local common=(export --frozen -q --no-emit-project --no-emit-package llama-cpp-python) dir=${1:+$1/}
   "$UV" "${common[@]}" --no-dev -o "${dir}requirements.txt"
@@ -131,7 +115,6 @@ case "$MODE" in
       ensure_uv
       say "installing the app's packages"
       install_locked requirements.txt
-      warm_bytecode
       rm -f "$VENV/.stamp-dev"  # the sync took the test tools out
       stamp runtime "${RUNTIME_FILES[@]}"
     fi
