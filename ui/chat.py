@@ -3,10 +3,7 @@ conversation (fix and retry, Regenerate, Clear)."""
 
 from __future__ import annotations
 
-import time
-
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 
 from lib.client import ChatClient
 from lib.conversation import ChatMessage, drop_answers, has_question, metrics_line, raised_max_tokens
@@ -16,6 +13,7 @@ from lib.providers import Provider
 from lib.request import ChatRequest
 from lib.safe_markdown import safe_markdown
 from ui import keys
+from ui.live_markdown import LiveMarkdown, LiveReasoning
 from ui.state import set_later
 
 STATUS_NOTE = {
@@ -23,9 +21,6 @@ STATUS_NOTE = {
     "interrupted": "Interrupted by another action: the answer above is what arrived before it.",
     "incomplete": "Incomplete: the stream ended without saying it was finished.",
 }
-DRAW_EVERY = 0.15  # seconds between redraws of a long unfinished tail: cheap for the browser
-DRAW_SHORT_EVERY = 0.03  # a short tail is cheap to redraw: short answers stream word by word
-LONG_TAIL = 2000  # characters after which an unfinished paragraph is frozen at a line or space
 WINDOW = 20  # messages drawn at first; "Show earlier messages" adds as many again
 
 
@@ -138,67 +133,6 @@ def chat_actions(messages: list[ChatMessage], can_send: bool) -> None:
         messages.clear()
         st.session_state.pop(keys.SHARE_RESULT, None)
         st.rerun()
-
-
-def _cut_point(text: str, start: int) -> int:
-    """Where the finished part of `text[start:]` ends: after its last blank line outside code, or, for
-    a long unfinished paragraph, after its last line break or space. `start` is never inside code."""
-    chunk = text[start:]
-    in_fence, cut, pos = False, 0, 0
-    for line in chunk.splitlines(keepends=True):
-        pos += len(line)
-        stripped = line.lstrip()
-        if stripped.startswith(("```", "~~~")):
-            in_fence = not in_fence
-        elif not in_fence and not stripped and pos < len(chunk):
-            cut = pos
-    if not in_fence and len(chunk) - cut > LONG_TAIL:
-        tail_break = max(chunk.rfind("\n", cut), chunk.rfind(" ", cut))
-        if tail_break > cut:
-            cut = tail_break + 1
-    return start + cut
-
-
-class LiveMarkdown:
-    """Streams Markdown into the page at a bounded cost: finished blocks are frozen in their own
-    elements and only the unfinished tail is redrawn, less often as it grows. Redrawing
-    the whole text on every chunk makes the browser fall seconds behind on long answers."""
-
-    def __init__(self) -> None:
-        self.area = st.container()
-        self.tail = self.area.empty()
-        self.frozen = 0
-        self.drawn_at = 0.0
-
-    def update(self, text: str, final: bool = False) -> None:
-        now = time.monotonic()
-        every = DRAW_SHORT_EVERY if len(text) - self.frozen < 500 else DRAW_EVERY
-        if not final and now - self.drawn_at < every:
-            return
-        self.drawn_at = now
-        cut = _cut_point(text, self.frozen)
-        if cut > self.frozen:
-            self.tail.markdown(safe_markdown(text[self.frozen : cut]))
-            self.tail = self.area.empty()
-            self.frozen = cut
-        self.tail.markdown(safe_markdown(text[self.frozen :]) + ("" if final else " ▌"))
-
-
-class LiveReasoning:
-    """The reasoning of a streaming answer: one collapsed expander, drawn at its first delta (opening
-    it shows it streaming) and redrawn at most every DRAW_EVERY seconds."""
-
-    def __init__(self) -> None:
-        self.slot = st.empty()
-        self.box: DeltaGenerator | None = None
-        self.drawn_at = 0.0
-
-    def update(self, text: str) -> None:
-        if self.box is None:
-            self.box = self.slot.expander("Reasoning", expanded=False).empty()
-        if time.monotonic() - self.drawn_at >= DRAW_EVERY:
-            self.drawn_at = time.monotonic()
-            self.box.markdown(safe_markdown(text) + " ▌")
 
 
 def stream_into(msg: ChatMessage, request: ChatRequest, key: str | None, pricing: Pricing | None) -> None:
