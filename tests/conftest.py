@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = Path(__file__).parent / "support" / "reference" / "openai-chat.schema.json"
+# The history store's tests: a throwaway PostgreSQL and the SQLite/PostgreSQL matrix.
+pytest_plugins = ["tests.support.postgres"]
 
 # Tests never touch the person's data folder.
 os.environ["WORKBENCH_HOME"] = tempfile.mkdtemp(prefix="workbench-test-")
