@@ -1,19 +1,30 @@
-"""How far behind the page falls on a long streamed answer, and how fast the API-call panel follows
-a parameter change in a long conversation. Real app, real Chromium, the stand-in as the provider.
+"""How far behind the page falls on a long streamed answer, for every shape of answer, and how fast
+the API-call panel follows a parameter change in a long conversation. Real app, real Chromium, the
+stand-in as the provider.
 
-1. The stand-in streams 8,000 and then 16,000 tokens at about 1,000 tokens/s; the page watches for
-   the last token with requestAnimationFrame. Lag = last token visible in the page minus the last
+1. The stand-in streams each shape of answer (SHAPES: prose, fenced code with and without a language,
+   ``` and ~~~, nested in a list, indented code, lines without a break, a list, a table, a block
+   quote, a long reasoning block) at 8,000 and 16,000 tokens, at about 1,000 tokens/s; the page watches
+   for the last token with requestAnimationFrame. Lag = last token visible in the page minus the last
    token leaving the server (both wall clock, same machine). Target: under 150 ms.
 2. With a 100- and a 500-message conversation, the time from pressing Enter on a new Temperature
    to the cURL code showing it. Targets: 200 ms and 300 ms.
-Usage: .venv/bin/python bench/ui_stream.py
+
+The machine is shared and noisy: `--baseline DIR` starts a second app from another checkout (e.g.
+`git archive <commit> | tar -x -C DIR`) and measures every stream on both, alternating which goes
+first, so the two columns come from the same run and the same load.
+Usage: .venv/bin/python bench/ui_stream.py [--shapes prose,code] [--sizes 8000] [--baseline DIR] [--no-panel]
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import statistics
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +34,7 @@ from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 from lib.share import pack  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, IDLE, start_app, stop_app  # noqa: E402
+from tests.support.browser import App  # noqa: E402
 from tests.support.stand_in import Behaviour, StandIn  # noqa: E402
 
 WATCH = """
@@ -38,19 +50,94 @@ WATCH = """
 })
 """
 
+TOKEN_CHARS = 4  # about what a tokenizer makes of English and code
 
-def stream_lag(page: Page, stand_in: StandIn, url: str, n: int) -> tuple[float, float]:
-    """(lag in ms, the server's real token rate) for one n-token answer."""
-    stand_in.then(Behaviour(tokens=[f"w{i} " for i in range(n)], token_interval=0.001))
+
+def _lines(make: Callable[[int], str], head: str = "") -> Callable[[int], str]:
+    """A text of about `size` characters: `head`, then make(0), make(1), ... (no "w<digits>" in it:
+    that is the marker of the last token)."""
+
+    def text(size: int) -> str:
+        parts, i, total = [head], 0, len(head)
+        while total < size:
+            parts.append(make(i))
+            total += len(parts[-1])
+            i += 1
+        return "".join(parts)
+
+    return text
+
+
+def _base64ish(i: int) -> str:  # letters only, no "w": a marker cannot appear by chance
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVXYZabcdefghijklmnopqrstuv+/"
+    return "".join(alphabet[(i * 7 + k * 13) % len(alphabet)] for k in range(64))
+
+
+# name -> (text of about N characters, how the last token closes it). The last token is "w<n-1>"
+# plus the closer, so the marker shows only once the closing syntax has arrived with it.
+SHAPES: dict[str, tuple[Callable[[int], str], str]] = {
+    "code ```python": (
+        _lines(lambda i: f'    total += compute({i}, name="item-{i}")  # add item {i}\n', "```python\ndef run():\n"),
+        "\n```\n",
+    ),
+    "code ``` (no language)": (_lines(lambda i: f"line {i}: value={i * 7} status=ok\n", "```\n"), "\n```\n"),
+    "code ~~~javascript": (
+        _lines(lambda i: f'const item{i} = {{ id: {i}, label: "item {i}" }};\n', "~~~javascript\n"),
+        "\n~~~\n",
+    ),
+    "code in a list item": (
+        _lines(lambda i: f'   echo "step {i}" >> log.txt\n', "1. Run these:\n\n   ```bash\n"),
+        "\n   ```\n",
+    ),
+    "indented code": (_lines(lambda i: f"    row {i}: {i * 3} ok\n", "Output:\n\n"), "\n"),
+    "one line, no break (base64)": (_lines(_base64ish, "The file:\n\n"), "\n"),
+    "one line of JSON in a fence": (
+        _lines(lambda i: f'{{"id":{i},"name":"item-{i}","tags":["a","b"]}},', '```json\n{"items":['),
+        '"]}\n```\n',
+    ),
+    "bullet list": (_lines(lambda i: f"- item {i}: a few more plain words here\n", "Items:\n\n"), "\n"),
+    "table": (
+        _lines(lambda i: f"| {i} | item {i} | {i * 3} |\n", "| id | name | value |\n|---|---|---|\n"),
+        " |\n",
+    ),
+    "block quote": (
+        _lines(lambda i: f"> quoted line {i} with a few more words\n" + ("> \n" if i % 5 == 4 else ""), ""),
+        "\n",
+    ),
+}
+PROSE = "prose"  # one long paragraph of words, as this bench has always streamed (comparable figures)
+REASONING = "reasoning block"  # a long reasoning block (opened while it streams), then a short answer
+ALL_SHAPES = [PROSE, *SHAPES, REASONING]
+
+
+def shape_tokens(shape: str, n: int) -> list[str]:
+    """n tokens of this shape, the last one holding the marker "w<n-1>" (and the shape's closer)."""
+    if shape in (PROSE, REASONING):
+        return [f"w{i} " for i in range(n)]
+    make, closer = SHAPES[shape]
+    text = make(TOKEN_CHARS * (n - 1))
+    body = [text[j : j + TOKEN_CHARS] for j in range(0, TOKEN_CHARS * (n - 1), TOKEN_CHARS)]
+    return [*body, f"w{n - 1}{closer}"]
+
+
+def stream_lag(page: Page, stand_in: StandIn, url: str, shape: str, n: int) -> tuple[float, float]:
+    """(lag in ms, the server's real token rate) for one n-token answer of this shape."""
+    tokens = shape_tokens(shape, n)
+    if shape == REASONING:
+        stand_in.then(Behaviour(reasoning=tokens, tokens=["Done."], token_interval=0.001))
+    else:
+        stand_in.then(Behaviour(tokens=tokens, token_interval=0.001))
     page.goto(url)
     page.wait_for_selector(IDLE, timeout=60_000)
     box = page.get_by_placeholder("Send a message")
     box.fill(f"Stream {n} tokens.")
     started = time.time()
     box.press("Enter")
+    if shape == REASONING:  # open the block as it appears, as a reader would
+        page.locator("[data-testid='stChatMessage']").nth(1).get_by_text("Reasoning").click()
     seen = page.evaluate(WATCH, f"w{n - 1}")  # resolves when the last token is on screen
     last = stand_in.last_token_at[-1]
-    page.wait_for_selector(IDLE, timeout=120_000)
+    page.wait_for_selector(IDLE, timeout=180_000)
     return (seen / 1000 - last) * 1000, n / (last - started)
 
 
@@ -83,29 +170,65 @@ def panel_update(page: Page, url: str, n_messages: int, runs: int = 5) -> float:
     return statistics.median(times)
 
 
+def _args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shapes", default=",".join(ALL_SHAPES), help="comma-separated names, or a part of one")
+    parser.add_argument("--sizes", default="8000,16000", help="answer lengths in tokens")
+    parser.add_argument("--baseline", type=Path, help="another checkout of the app to measure alongside")
+    parser.add_argument("--no-panel", action="store_true", help="only the streams")
+    return parser.parse_args()
+
+
 def main() -> None:
+    args = _args()
+    wanted = [s.strip() for s in args.shapes.split(",")]
+    shapes = [s for s in ALL_SHAPES if any(w == s for w in wanted)] or [
+        s for s in ALL_SHAPES if any(w in s for w in wanted)
+    ]
+    sizes = [int(s) for s in args.sizes.split(",")]
+    home = tempfile.mkdtemp(prefix="bench-ui-")  # the apps' own store, not the person's
+    env = {"OXEN_BASE_URL": "", "OXEN_API_KEY": "sk-bench", "WORKBENCH_HOME": home}
     stand_in = StandIn().start()
-    app = start_app({"OXEN_BASE_URL": stand_in.base_url, "OXEN_API_KEY": "sk-bench"}, "bench")
-    url = f"{app.url}/?provider=oxen&model=plain-chat-model"
+    env["OXEN_BASE_URL"] = stand_in.base_url
+    apps: dict[str, App] = {"this tree": start_app(env, "bench")}
+    if args.baseline:
+        apps = {"baseline": start_app(env, "bench-baseline", root=args.baseline.resolve()), **apps}
+    names = list(apps)
+    rows: list[tuple[str, str, dict[str, float], int]] = []
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 900})
-            rows = []
-            for n in (8000, 16000):
-                lag, rate = stream_lag(page, stand_in, url, n)
-                rows.append((f"stream {n:,} tokens ({rate:,.0f} tok/s): last byte to last token visible",
-                             lag, 150))  # fmt: skip
-            for n, target in ((2, 200), (100, 200), (500, 300)):
-                rows.append((f"parameter change to API-call panel, {n} messages", panel_update(page, url, n), target))
+            k = 0
+            for shape in shapes:
+                for n in sizes:
+                    lags: dict[str, float] = {}
+                    rates = []
+                    for name in names if k % 2 == 0 else names[::-1]:  # alternate who goes first
+                        url = f"{apps[name].url}/?provider=oxen&model=plain-chat-model"
+                        lags[name], rate = stream_lag(page, stand_in, url, shape, n)
+                        rates.append(rate)
+                    k += 1
+                    rows.append((shape, f"{n:,} ({min(rates):,.0f}/s)", lags, 150))
+                    print(f"{shape} {n}: " + ", ".join(f"{a} {b:.0f} ms" for a, b in lags.items()), flush=True)
+            if not args.no_panel:
+                for n, target in ((2, 200), (100, 200), (500, 300)):
+                    lags = {}
+                    for name in names:
+                        lags[name] = panel_update(page, f"{apps[name].url}/?provider=oxen&model=plain-chat-model", n)
+                    rows.append(("parameter change to API-call panel", f"{n} messages", lags, target))
             browser.close()
     finally:
-        stop_app(app)
+        for app in apps.values():
+            stop_app(app)
         stand_in.stop()
-    print(f"| {'measure':<72} | {'ms':>7} | {'target':>7} |")
-    print(f"|{'-' * 74}|{'-' * 9}|{'-' * 9}|")
-    for name, ms, target in rows:
-        print(f"| {name:<72} | {ms:7.0f} | < {target:5d} |")
+    print(f"\nload average (1, 5, 15 min) at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    head = " | ".join(f"{name} (ms)" for name in names)
+    print(f"| measure | tokens (server rate) | {head} | target (ms) |")
+    print("|---|---:|" + "---:|" * len(names) + "---:|")
+    for shape, size, lags, target in rows:
+        cells = " | ".join(f"{lags[name]:,.0f}" for name in names)
+        print(f"| {shape} | {size} | {cells} | < {target} |")
 
 
 if __name__ == "__main__":

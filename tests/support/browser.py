@@ -37,8 +37,9 @@ class App:
         self.url, self.log, self.process = url, log, process
 
 
-def start_app(env_extra: dict[str, str], name: str) -> App:
-    """`streamlit run app.py` on a free port with this environment plus `env_extra`, once healthy."""
+def start_app(env_extra: dict[str, str], name: str, root: Path = ROOT) -> App:
+    """`streamlit run app.py` on a free port with this environment plus `env_extra`, once healthy
+    (`root`: another checkout of the app, e.g. the one a benchmark compares against)."""
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
     log = ARTIFACTS / f"streamlit-{name}.log"
@@ -47,7 +48,7 @@ def start_app(env_extra: dict[str, str], name: str) -> App:
            "--server.port", str(port), "--server.address", "127.0.0.1",
            "--browser.gatherUsageStats", "false"]  # fmt: skip
     with open(log, "wb") as out:
-        process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(cmd, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
