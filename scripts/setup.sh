@@ -73,11 +73,12 @@ ensure_llama_wheel() {  # the portable wheel, built once per machine into the us
   say "building llama-cpp-python $LLAMA_VERSION portably into $WHEELS (4-5 minutes, once per machine)"
   local tmp
   tmp="$(mktemp -d)"
-  # The source release is checked against uv.lock's hash before it is built.
+  # The source release is checked against uv.lock's hash before it is built. --no-cache-dir: pip's
+  # wheel cache ignores CMAKE_ARGS, so it could hand back an earlier CPU-tuned build of this version.
   printf 'llama-cpp-python==%s --hash=sha256:%s\n' "$LLAMA_VERSION" "$LLAMA_SHA256" > "$tmp/pin.txt"
   CMAKE_ARGS="$LLAMA_CMAKE_ARGS" FORCE_CMAKE=1 \
-    "$UV_HOME/bin/python" -m pip wheel --disable-pip-version-check -q --no-deps --no-binary llama-cpp-python \
-    --require-hashes -r "$tmp/pin.txt" -w "$tmp/wheel" >&2
+    "$UV_HOME/bin/python" -m pip wheel --disable-pip-version-check --no-cache-dir -q --no-deps \
+    --no-binary llama-cpp-python --require-hashes -r "$tmp/pin.txt" -w "$tmp/wheel" >&2
   mkdir -p "$WHEELS"
   # Moved in only when complete, so an interrupted build is started again next time.
   mv "$tmp"/wheel/llama_cpp_python-"$LLAMA_VERSION"-*.whl "$WHEELS"/
