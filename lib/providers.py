@@ -13,6 +13,10 @@ from lib.errors import InvalidBaseURL
 from lib.headers import SecretHeader
 
 KeyOrigin = Literal["environment", "secrets", "typed", "none"]
+# How a server takes a JSON schema for structured output: OpenAI's `{"type": "json_schema",
+# "json_schema": {"name", "schema", "strict"}}`, or the llama.cpp server's own `{"type": "json_object",
+# "schema": ...}` (it refuses the former with a 500 and grammar-constrains the latter).
+SchemaFormat = Literal["json_schema", "json_object_schema"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,7 @@ class Provider:
     describes_params: bool = False  # model objects carry a request schema (Oxen-style)
     has_search: bool = False  # `GET /models/search?search=`
     has_model_details: bool = True  # `GET /models/{id}` (llama.cpp's server has none)
+    schema_format: SchemaFormat = "json_schema"  # how a JSON-schema response format is sent
     # Headers sent with every request of this setup (e.g. `HTTP-Referer`, `X-Title`).
     headers: tuple[tuple[str, str], ...] = ()
     # Headers whose value is a credential (`Helicone-Auth`): sent, never shown or written down.
@@ -83,6 +88,7 @@ def builtin_providers() -> dict[str, Provider]:
             stream_usage=False,  # llama.cpp's server ignores it when streaming
             local=True,
             has_model_details=False,
+            schema_format="json_object_schema",
         ),
         "oxen": Provider(
             "oxen",

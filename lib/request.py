@@ -111,6 +111,17 @@ def ordered_params(params: dict[str, Any]) -> dict[str, Any]:
     return known | rest
 
 
+def response_format_for(provider: Provider, value: Any) -> Any:
+    """A response format as this provider takes it: a JSON schema goes to the llama.cpp server as its
+    own `{"type": "json_object", "schema": ...}` (which OpenAI's schema also allows: a JSON-object
+    format may carry more keys), so structured output works there and every snippet shows it."""
+    if provider.schema_format == "json_object_schema" and isinstance(value, dict) and value.get("type") == "json_schema":
+        spec = value.get("json_schema")
+        schema = spec.get("schema") if isinstance(spec, dict) else None
+        return {"type": "json_object", "schema": schema} if isinstance(schema, dict) else {"type": "json_object"}
+    return value
+
+
 def chat_body(request: ChatRequest) -> dict[str, Any]:
     """The JSON body: model, messages, then the set parameters; unset ones are not sent."""
     body: dict[str, Any] = {
@@ -118,6 +129,8 @@ def chat_body(request: ChatRequest) -> dict[str, Any]:
         "messages": [m.to_json() for m in request.messages],
     }
     body.update(ordered_params(request.params))
+    if "response_format" in body:
+        body["response_format"] = response_format_for(request.provider, body["response_format"])
     if request.streaming and request.provider.stream_usage and "stream_options" not in body:
         body["stream_options"] = {"include_usage": True}
     return body

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from lib import errors
@@ -45,6 +47,24 @@ def test_non_streamed_reports_usage(local_server: LocalServer) -> None:
     assert result.status == "complete" and result.text
     assert result.usage.source == "reported" and result.usage.prompt_tokens > 0  # type: ignore[union-attr]
     assert 0 < result.usage.completion_tokens <= 8  # type: ignore[union-attr,operator]
+
+
+MOOD_SCHEMA = {
+    "type": "object",
+    "properties": {"mood": {"enum": ["happy", "sad", "calm"]}, "sunny": {"type": "boolean"}},
+    "required": ["mood", "sunny"],
+}
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_json_schema_request_is_answered_with_json_that_validates(local_server: LocalServer, stream: bool) -> None:
+    # OpenAI's json_schema format, as the form builds it: the request translates it for llama.cpp.
+    wanted = {"type": "json_schema", "json_schema": {"name": "weather", "schema": MOOD_SCHEMA, "strict": True}}
+    request = ask(local_server, "How is the weather today?", response_format=wanted, max_tokens=60, stream=stream)
+    with ChatClient() as client:
+        result = client.complete(request)
+    assert result.error is None and result.status == "complete", result.error
+    jsonschema.validate(json.loads(result.text), MOOD_SCHEMA)
 
 
 def test_same_seed_same_answer(local_server: LocalServer) -> None:

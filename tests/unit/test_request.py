@@ -78,3 +78,21 @@ def test_every_parameter_and_role_together_validates(request_validator) -> None:
 def test_the_validator_can_fail(request_validator) -> None:  # type: ignore[no-untyped-def]
     body = chat_body(ChatRequest(OXEN, "m", HELLO, {"temperature": 3}))
     assert not request_validator.is_valid(body)
+
+
+SCHEMA = {"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]}
+JSON_SCHEMA = {"type": "json_schema", "json_schema": {"name": "answer", "schema": SCHEMA, "strict": True}}
+
+
+def test_a_json_schema_goes_to_llama_cpp_as_its_own_json_object_format(request_validator) -> None:  # type: ignore[no-untyped-def]
+    body = chat_body(ChatRequest(LOCAL, "m", HELLO, {"response_format": JSON_SCHEMA}))
+    assert body["response_format"] == {"type": "json_object", "schema": SCHEMA}
+    request_validator.validate(body)  # OpenAI's JSON-object format allows the extra `schema`
+    # What the client sends is what the snippets write: the same body, translated.
+    assert to_http(ChatRequest(LOCAL, "m", HELLO, {"response_format": JSON_SCHEMA})).body == body
+
+
+def test_other_formats_and_other_providers_are_sent_as_set() -> None:
+    assert chat_body(ChatRequest(OXEN, "m", HELLO, {"response_format": JSON_SCHEMA}))["response_format"] == JSON_SCHEMA
+    for plain in ({"type": "text"}, {"type": "json_object"}):
+        assert chat_body(ChatRequest(LOCAL, "m", HELLO, {"response_format": plain}))["response_format"] == plain
