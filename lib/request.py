@@ -115,7 +115,8 @@ def response_format_for(provider: Provider, value: Any) -> Any:
     """A response format as this provider takes it: a JSON schema goes to the llama.cpp server as its
     own `{"type": "json_object", "schema": ...}` (which OpenAI's schema also allows: a JSON-object
     format may carry more keys), so structured output works there and every snippet shows it."""
-    if provider.schema_format == "json_object_schema" and isinstance(value, dict) and value.get("type") == "json_schema":
+    translate = provider.schema_format == "json_object_schema"
+    if translate and isinstance(value, dict) and value.get("type") == "json_schema":
         spec = value.get("json_schema")
         schema = spec.get("schema") if isinstance(spec, dict) else None
         return {"type": "json_object", "schema": schema} if isinstance(schema, dict) else {"type": "json_object"}
