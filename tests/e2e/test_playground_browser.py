@@ -46,7 +46,9 @@ def test_stop_mid_stream_keeps_what_arrived(app: App, page: Page, stand_in: Stan
 
 
 def test_reasoning_block_streams(app: App, page: Page, stand_in: StandIn) -> None:
-    thoughts = [f"step {i}; " for i in range(60)]
+    # 6 s of reasoning: long enough that the block is still streaming when the click that opens it
+    # lands, even on a loaded machine (1.8 s was seen to end first, leaving one length to record).
+    thoughts = [f"step {i}; " for i in range(200)]
     stand_in.then(Behaviour(reasoning=thoughts, reasoning_field="reasoning", tokens=["The", " answer."],
                             token_interval=0.03))  # fmt: skip
     oxen_page(page, app)
