@@ -42,10 +42,17 @@ def branch(rows: list[StoredMessage], leaf_id: str | None) -> list[StoredMessage
 
 class Messages(Conversations):
     def _insert_message(
-        self, conn: Connection, owner: str, conversation: Any, values: Mapping[str, Any], parent_id: str | None
+        self,
+        conn: Connection,
+        owner: str,
+        conversation: Any,
+        values: Mapping[str, Any],
+        parent_id: str | None,
+        touch: Mapping[str, Any] | None = None,
     ) -> str:
         """Insert one message into `conversation` (a row this owner holds) and keep the conversation's
-        count, last activity and title in step; the new message's id."""
+        count, last activity and title in step (with `touch`'s changes, in the same statement); the
+        new message's id."""
         if parent_id == LATEST:
             parent_id = conn.execute(
                 sa.select(messages.c.id)
@@ -70,7 +77,7 @@ class Messages(Conversations):
             raise ValueError(f"{row['role']!r} is not a chat role")
         row.update(id=row.get("id") or new_id(), owner=owner, conversation_id=conversation.id, parent_id=parent_id,
                    created_at=when, updated_at=row.get("updated_at") or when)  # fmt: skip
-        conn.execute(messages.insert().values(row))
+        conn.execute(messages.insert(), row)  # parameters, not .values(): one cached statement
         changes: dict[str, Any] = {
             "message_count": conversations.c.message_count + 1,
             "updated_at": sa.func.greatest(conversations.c.updated_at, row["updated_at"])
@@ -79,6 +86,7 @@ class Messages(Conversations):
         }
         if not conversation.title and row["role"] == "user" and row["content"].strip():
             changes["title"] = title_from(row["content"])
+        changes.update(touch or {})
         conn.execute(conversations.update().where(conversations.c.id == conversation.id).values(changes))
         return str(row["id"])
 

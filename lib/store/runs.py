@@ -196,6 +196,13 @@ class RunWriter:
             self.stop("interrupted", INTERRUPTED if kind is not None else None)
 
 
+# Written once per second per streaming answer: built once, so SQLAlchemy compiles them once.
+_PARTIAL = messages.update().where(
+    messages.c.id == sa.bindparam("run_id"), messages.c.owner == sa.bindparam("run_owner")
+)
+_END = _PARTIAL.returning(*messages.c)  # the finished run comes back in the same round trip
+
+
 class Runs(Messages):
     def start_run(
         self,
@@ -229,41 +236,36 @@ class Runs(Messages):
             values["page"] = page
         with self._write() as conn:
             conversation = self._conversation(conn, owner, conversation_id)
-            run_id = self._insert_message(conn, owner, conversation, values, parent_id)
             changes: dict[str, Any] = {"status": "running", "provider": provider, "model": model}
             if setup is not None:
                 changes["setup"] = setup_json(setup)
-            conn.execute(conversations.update().where(conversations.c.id == conversation_id).values(changes))
+            run_id = self._insert_message(conn, owner, conversation, values, parent_id, changes)
         return RunWriter(self, owner, run_id, conversation_id, interval)
 
     def _save_partial(self, owner: str, run_id: str, content: str, reasoning: str, refusal: str) -> None:
         with self._write() as conn:
             conn.execute(
-                messages.update()
-                .where(messages.c.id == run_id, messages.c.owner == owner)
-                .values(content=text(content), reasoning=text(reasoning), refusal=text(refusal), updated_at=now())
-            )
+                _PARTIAL,
+                {"run_id": run_id, "run_owner": owner, "content": text(content), "reasoning": text(reasoning),
+                 "refusal": text(refusal), "updated_at": now()},
+            )  # fmt: skip
 
     def _end_run(self, owner: str, run_id: str, values: dict[str, Any]) -> StoredMessage:
         when = now()
         with self._write() as conn:
             row = conn.execute(
-                sa.select(messages.c.conversation_id).where(messages.c.id == run_id, messages.c.owner == owner)
-            ).first()
+                _END, {**values, "run_id": run_id, "run_owner": owner, "runner": None, "updated_at": when,
+                       "finished_at": when},
+            ).first()  # fmt: skip
             if row is None:
                 raise missing("run", run_id)
-            conn.execute(
-                messages.update()
-                .where(messages.c.id == run_id)
-                .values(**values, runner=None, updated_at=when, finished_at=when)
-            )
             cost = values.get("cost") or 0.0
             conn.execute(
                 conversations.update()
                 .where(conversations.c.id == row.conversation_id)
                 .values(status=values["status"], updated_at=when, cost=conversations.c.cost + cost)
             )
-        return self.get_message(owner, run_id)
+        return StoredMessage.from_row(row)
 
     def end_run(self, owner: str, run_id: str, status: EndStatus, error: str | None = None) -> StoredMessage:
         """Set a run's final status when its RunWriter is gone (a rerun cut it): the text stays."""
