@@ -109,9 +109,7 @@ def parameters() -> dict[str, Any]:
     form.draw(specs)
     st.text_area("System prompt", key=keys.SYSTEM, height=80, placeholder="Not sent · e.g. You are concise.")
     variable_fields()
-    params, problems = form.values(specs)
-    for problem in problems:
-        st.error(problem)
+    params, _ = form.values(specs)  # each problem is said under its own field (form.draw)
     st.caption(form.summary(specs, params))
     row = st.container(horizontal=True)
     row.button("Reset to defaults", on_click=form.reset, args=(specs,))

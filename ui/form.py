@@ -1,34 +1,67 @@
 """The parameter form, drawn from a `ParamSpec` list (the model's schema or the standard chat set).
 
-An empty field is not sent (the provider's default applies), and says so in its placeholder. Widget
-values live in session state under `keys.param(name)`, so `values()` can read the form anywhere
-(the chat sends it, the API-call panel shows it) without drawing it again.
+A parameter the person did not set is not sent (the provider's default applies), and says so. A
+number field starts at the model's default, so its −/+ steppers work at once, but it is sent only
+once the person changes it; clearing it (×) goes back to the default, not sent. Widget values live in
+session state under `keys.param(name)`, so `values()` can read the form anywhere (the chat sends it,
+the API-call panel shows it) without drawing it again. Each field's problem is said under the field,
+and nothing is sent while there is one.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import streamlit as st
 
-from lib.params import MAX_STOP, ParamSpec, check, parse_json_field
+from lib.params import MAX_STOP, ParamSpec, check, check_response_format, parse_json_field
 from ui import keys
 
 JS_SAFE = 2**53 - 1  # the browser's number input cannot hold more
-RF_LABELS = {None: "Not sent", "text": "Text", "json_object": "JSON object", "json_schema": "JSON schema"}
+RF_LABELS = {"text": "Text", "json_object": "JSON object", "json_schema": "JSON schema"}
+RF_NOT_SENT = "Not sent · text"  # what the provider does with no response format: plain text
 EXAMPLE_SCHEMA = '{\n  "type": "object",\n  "properties": {"answer": {"type": "string"}},\n  "required": ["answer"]\n}'
+EXTRA_LABEL = "Other parameters (JSON)"
 
 
 def _default_text(spec: ParamSpec) -> str:
     return f"Not sent · default {spec.default}" if spec.default is not None else "Not sent · provider default"
 
 
+def _is_number(spec: ParamSpec) -> bool:
+    return spec.kind in ("number", "integer")
+
+
+def _start(spec: ParamSpec) -> int | float | None:
+    """Where a number field starts: the model's default, in the field's own type (Streamlit wants one
+    type for a field's value and step)."""
+    d = spec.default
+    if isinstance(d, bool) or not isinstance(d, int | float):
+        return None
+    return int(d) if spec.kind == "integer" and float(d).is_integer() else float(d)
+
+
+def _sent_key(spec: ParamSpec) -> str:
+    return keys.param(spec.name, "set")
+
+
+def _changed(spec: ParamSpec) -> None:
+    """A number field changed: sent from now on; cleared (×): back to its default, not sent."""
+    ss = st.session_state
+    if ss.get(keys.param(spec.name)) is None:
+        ss[_sent_key(spec)] = False
+        ss[keys.param(spec.name)] = _start(spec)
+    else:
+        ss[_sent_key(spec)] = True
+
+
 def reset(specs: list[ParamSpec]) -> None:
     """Back to defaults: nothing sent but Stream (the Playground streams)."""
     ss = st.session_state
     for spec in specs:
-        for part in ("", "name", "schema"):
+        for part in ("", "name", "schema", "set"):
             ss.pop(keys.param(spec.name, part), None)
     ss.pop(keys.PARAM_EXTRA, None)
     ss[keys.param("stream")] = True
@@ -39,48 +72,61 @@ def _init(k: str, value: Any) -> None:
         st.session_state[k] = value
 
 
-def _fit(spec: ParamSpec, k: str) -> None:
-    """A value kept from another model that this model does not take goes back to unset, said once
-    (a widget given a value outside its range would fail)."""
+def _fit(spec: ParamSpec, k: str, options: list[Any]) -> None:
+    """A choice kept from another model that this model does not offer goes back to unset, said once
+    (a select box given a value outside its options would fail). Numbers stay as they are: a value
+    out of this model's range is said under its field and blocks sending until it is changed."""
     ss = st.session_state
     value = ss.get(k)
-    if value is None:
+    if value is None or any(value is o or (value == o and type(value) is type(o)) for o in options):
         return
-    problem = check(spec, value)
-    if spec.kind == "choice" and value not in spec.choices:
-        problem = f"{spec.label} {value} is not a choice here."
+    ss[k] = None
+    st.caption(f"{spec.label} {value} is not a choice for this model; it is now unset.")
+
+
+def _number(spec: ParamSpec, help_text: str | None) -> None:
+    k = keys.param(spec.name)
+    ss = st.session_state
+    if not ss.get(_sent_key(spec)):  # not set: show this model's default (it may have just changed)
+        ss[_sent_key(spec)] = False
+        ss[k] = _start(spec)
+    is_int = spec.kind == "integer"
+    # Only the browser's own limits here: a value out of the model's range must reach the app to be
+    # explained under the field (a widget bound keeps it in the browser, red, and sends without it).
+    st.number_input(
+        spec.label, value=None, min_value=-JS_SAFE if is_int else None, max_value=JS_SAFE if is_int else None,
+        step=1 if is_int else 0.05, format=None if is_int else "%.2f", key=k, placeholder=_default_text(spec),
+        help=help_text, on_change=_changed, args=(spec,),
+    )  # fmt: skip
+    if not ss[_sent_key(spec)] and ss[k] is not None:
+        st.caption(f"Not sent · the default {spec.default} applies")
+
+
+def _problem_under(spec: ParamSpec) -> None:
+    """The field's problem, right under it."""
+    problem = _value(spec)[1]
     if problem:
-        ss[k] = None
-        st.caption(f"{spec.label} was {value}, which this model does not take ({problem}); it is now unset.")
+        st.error(problem)
 
 
 def _draw_one(spec: ParamSpec) -> None:
     k = keys.param(spec.name)
     help_text = spec.description or None
-    if spec.kind in ("number", "integer", "choice"):
-        _fit(spec, k)
-    if spec.kind in ("number", "integer"):
-        _init(k, None)
-        is_int = spec.kind == "integer"
-        lo, hi = spec.minimum, spec.maximum
-        cast = int if is_int else float  # Streamlit wants every number of one type
-        lo = max(cast(lo), -JS_SAFE) if lo is not None else None
-        hi = min(cast(hi), JS_SAFE) if hi is not None else None
-        st.number_input(
-            spec.label, value=None, min_value=lo, max_value=hi, step=1 if is_int else 0.05,
-            format=None if is_int else "%.2f", key=k, placeholder=_default_text(spec), help=help_text,
-        )  # fmt: skip
+    if _is_number(spec):
+        _number(spec, help_text)
     elif spec.kind == "boolean" and spec.name == "stream":
         _init(k, True)
         st.toggle(spec.label, key=k, help="On: the answer streams in as it is written. Off: not sent.")
     elif spec.kind in ("boolean", "choice"):
         _init(k, None)
-        options = [None, True, False] if spec.kind == "boolean" else [None, *spec.choices]
+        options = [True, False] if spec.kind == "boolean" else list(spec.choices)
+        _fit(spec, k, options)
 
         def show(v: Any) -> str:
-            return _default_text(spec) if v is None else json.dumps(v) if isinstance(v, bool) else str(v)
+            return json.dumps(v) if isinstance(v, bool) else str(v)
 
-        st.selectbox(spec.label, options, key=k, help=help_text, format_func=show)
+        # No selection is "not sent": the placeholder says so, and × clears a choice back to it.
+        st.selectbox(spec.label, options, key=k, help=help_text, format_func=show, placeholder=_default_text(spec))
     elif spec.kind == "string" and spec.type_name.endswith(("(textarea)", "(multiline)")):
         _init(k, "")
         st.text_area(spec.label, key=k, height=80, placeholder=_default_text(spec), help=help_text)
@@ -93,8 +139,9 @@ def _draw_one(spec: ParamSpec) -> None:
                      help=help_text)  # fmt: skip
     elif spec.kind == "response_format":
         _init(k, None)
-        choices: list[str | None] = list(RF_LABELS)
-        choice = st.selectbox(spec.label, choices, key=k, format_func=lambda v: RF_LABELS[v], help=help_text)
+        _fit(spec, k, list(RF_LABELS))
+        choice = st.selectbox(spec.label, list(RF_LABELS), key=k, format_func=RF_LABELS.__getitem__,
+                              help=help_text, placeholder=RF_NOT_SENT)  # fmt: skip
         if choice == "json_schema":
             _init(keys.param(spec.name, "name"), "answer")
             _init(keys.param(spec.name, "schema"), EXAMPLE_SCHEMA)
@@ -103,28 +150,46 @@ def _draw_one(spec: ParamSpec) -> None:
     else:
         _init(k, "")
         st.text_area(f"{spec.label} (JSON)", key=k, height=68, placeholder=_default_text(spec), help=help_text)
+    _problem_under(spec)
+
+
+def _extra_problem() -> str | None:
+    extra, problem = parse_json_field(st.session_state.get(keys.PARAM_EXTRA, ""), "Other parameters")
+    if problem:
+        return problem
+    if extra is not None and not isinstance(extra, dict):
+        return 'Other parameters must be a JSON object, such as {"top_k": 40}.'
+    return None
 
 
 def draw(specs: list[ParamSpec]) -> None:
-    """Basic parameters first, the rest under "All parameters", then the system prompt and extras."""
+    """Basic parameters first, the rest under "All parameters" (opened, and saying so, while one of
+    them has a problem, so no sentence hides in a closed expander), then the system prompt and extras."""
     basic = [s for s in specs if s.basic] or specs[:3]
     rest = [s for s in specs if s not in basic]
     for spec in basic:
         _draw_one(spec)
     if rest:
-        with st.expander("All parameters"):
+        to_fix = sum(1 for s in rest if _value(s)[1]) + (1 if _extra_problem() else 0)
+        label = "All parameters" + (f" · {to_fix} to fix" if to_fix else "")
+        with st.expander(label, expanded=bool(to_fix)):
             for spec in rest:
                 _draw_one(spec)
             _init(keys.PARAM_EXTRA, "")
             st.text_area(
-                "Other parameters (JSON)", key=keys.PARAM_EXTRA, height=68, placeholder='Not sent · e.g. {"top_k": 40}',
+                EXTRA_LABEL, key=keys.PARAM_EXTRA, height=68, placeholder='Not sent · e.g. {"top_k": 40}',
                 help="Any other fields the provider takes, as a JSON object; they are sent as written.",
             )  # fmt: skip
+            problem = _extra_problem()
+            if problem:
+                st.error(problem)
 
 
 def _value(spec: ParamSpec) -> tuple[Any, str | None]:
     ss = st.session_state
     raw = ss.get(keys.param(spec.name))
+    if _is_number(spec) and not ss.get(_sent_key(spec)):
+        return None, None  # showing the default, not sent
     if spec.kind == "boolean" and spec.name == "stream":
         return (True if raw else None), None
     if spec.kind == "stop":
@@ -170,14 +235,29 @@ def values(specs: list[ParamSpec]) -> tuple[dict[str, Any], list[str]]:
             problems.append(problem)
         elif value is not None:
             out[spec.name] = value
-    extra, problem = parse_json_field(st.session_state.get(keys.PARAM_EXTRA, ""), "Other parameters")
+    problem = _extra_problem()
+    extra, _ = parse_json_field(st.session_state.get(keys.PARAM_EXTRA, ""), "Other parameters")
     if problem:
         problems.append(problem)
-    elif extra is not None and not isinstance(extra, dict):
-        problems.append('Other parameters must be a JSON object, such as {"top_k": 40}.')
     elif extra:
         out.update({k: v for k, v in extra.items() if k not in ("model", "messages")})
     return out, problems
+
+
+def _holds(spec: ParamSpec, value: Any) -> bool:
+    """Whether the parameter's widget can show `value` (it may still be out of range: then the
+    sentence under the field says so and nothing is sent until it is changed)."""
+    if _is_number(spec):
+        real = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        return real and (spec.kind == "number" or float(value).is_integer())
+    if spec.kind == "stop":
+        items = [value] if isinstance(value, str) else value
+        return isinstance(items, list) and all(isinstance(i, str) and i and "\n" not in i for i in items)
+    if spec.kind == "response_format":
+        return check_response_format(value) is None
+    if spec.kind == "string":
+        return isinstance(value, str)
+    return check(spec, value) is None
 
 
 def load(specs: list[ParamSpec], params: dict[str, Any]) -> None:
@@ -192,7 +272,7 @@ def load(specs: list[ParamSpec], params: dict[str, Any]) -> None:
         spec = by_name.get(name)
         if name == "stream" and spec:
             continue
-        if spec is None or check(spec, value) is not None:
+        if spec is None or not _holds(spec, value):
             extra[name] = value
         elif spec.kind == "stop":
             ss[keys.param(name)] = "\n".join([value] if isinstance(value, str) else value)
@@ -203,6 +283,9 @@ def load(specs: list[ParamSpec], params: dict[str, Any]) -> None:
                 ss[keys.param(name, "schema")] = json.dumps(value["json_schema"].get("schema"), indent=2)
         elif spec.kind == "json":
             ss[keys.param(name)] = json.dumps(value)
+        elif _is_number(spec):
+            ss[keys.param(name)] = int(value) if spec.kind == "integer" else float(value)
+            ss[_sent_key(spec)] = True
         else:
             ss[keys.param(name)] = value
     if extra:

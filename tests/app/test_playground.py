@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Block, Error, Node
 
 from lib.curl_import import KEY_REMOVED
 from lib.providers import Provider
@@ -25,6 +26,24 @@ OxenApp = MakeApp  # oxen_app(model="gpt-oss-120b", **query): the app on the sta
 PLAIN = "plain-chat-model"  # not in the catalog: no schema, so the standard chat set
 
 
+def in_page_order(node: Block) -> list[Node]:
+    """Every element under `node`, in the order the page shows them."""
+    out: list[Node] = []
+    for child in node.children.values():
+        out.append(child)
+        if isinstance(child, Block):
+            out += in_page_order(child)
+    return out
+
+
+def said_under(at: AppTest, label: str) -> str | None:
+    """The error sentence drawn right under the widget labelled `label`, or None."""
+    page = in_page_order(at.main)
+    at_widget = next(i for i, e in enumerate(page) if getattr(e, "label", None) == label)
+    after = page[at_widget + 1] if at_widget + 1 < len(page) else None
+    return str(after.value) if isinstance(after, Error) else None
+
+
 def no_key_in_code(at: AppTest, key: str) -> None:
     """The API-call panel is drawn, and no code block on the page holds `key`."""
     assert curl_code(at)
@@ -35,22 +54,36 @@ def test_form_sends_only_what_is_set_and_reset_clears_it(oxen_app: OxenApp, stan
     at = oxen_app()
     labels = [w.label for w in at.number_input]
     assert labels[:2] == ["Temperature", "Max tokens"]  # the model's `basic` parameters first
-    assert at.number_input(key=keys.param("temperature")).value is None
+    # A number field starts at the model's default (so −/+ step from it) but is not sent until changed.
+    assert at.number_input(key=keys.param("temperature")).value == 0.7
+    assert "Not sent · the default 0.7 applies" in [c.value for c in at.caption]
     assert "Not sent (provider defaults): Temperature" in " ".join(c.value for c in at.caption)
     send(at, "one")
     body = stand_in.chat_requests()[-1].json()
     assert "temperature" not in body and body["stream"] is True
     at.number_input(key=keys.param("temperature")).set_value(0.3).run()
     at.number_input(key=keys.param("max_tokens")).set_value(50).run()
+    assert "Not sent · the default 0.7 applies" not in [c.value for c in at.caption]
     assert '"temperature": 0.3' in curl_code(at) and '"max_tokens": 50' in curl_code(at)
     send(at, "two")
     body = stand_in.chat_requests()[-1].json()
     assert (body["temperature"], body["max_tokens"]) == (0.3, 50)
     button(at, "Reset to defaults").click().run()
-    assert at.number_input(key=keys.param("temperature")).value is None
+    assert at.number_input(key=keys.param("temperature")).value == 0.7
     send(at, "three")
     assert "temperature" not in stand_in.chat_requests()[-1].json()
     assert users(at) == ["one", "two", "three"]
+
+
+def test_a_cleared_number_goes_back_to_its_default_unsent(oxen_app: OxenApp, stand_in: StandIn) -> None:
+    at = oxen_app()
+    at.number_input(key=keys.param("temperature")).set_value(0.75).run()  # as "+" from the default does
+    assert '"temperature": 0.75' in curl_code(at)
+    at.number_input(key=keys.param("temperature")).set_value(None).run()  # the field's ×
+    assert at.number_input(key=keys.param("temperature")).value == 0.7
+    assert '"temperature"' not in curl_code(at)
+    send(at, "hi")
+    assert "temperature" not in stand_in.chat_requests()[-1].json()
 
 
 def test_tiers_show_the_models_page_bodies(oxen_app: OxenApp) -> None:
@@ -68,7 +101,9 @@ def test_invalid_values_are_explained_and_nothing_is_lost(oxen_app: OxenApp, sta
     at = oxen_app(PLAIN)
     at.text_area(key=keys.param("stop")).set_value("a\nb\nc\nd\ne").run()
     sentence = "Stop sequences takes at most 4 sequences; remove 1."
-    assert sentence in [e.value for e in at.error]
+    assert [e.value for e in at.error] == [sentence]
+    assert said_under(at, "Stop sequences") == sentence
+    assert [x.label for x in at.expander if x.label.startswith("All parameters")] == ["All parameters · 1 to fix"]
     send(at, "keep me")
     assert stand_in.chat_requests() == []
     assert users(at) == ["keep me"]
@@ -77,6 +112,29 @@ def test_invalid_values_are_explained_and_nothing_is_lost(oxen_app: OxenApp, sta
     button(at, "Regenerate").click().run()
     assert stand_in.chat_requests()[-1].json()["stop"] == ["END"]
     assert answers(at) == ["You said: keep me"]
+
+
+def test_each_problem_sits_under_its_own_field(oxen_app: OxenApp, stand_in: StandIn) -> None:
+    at = oxen_app(PLAIN)
+    at.number_input(key=keys.param("temperature")).set_value(5.0).run()
+    at.text_area(key=keys.PARAM_EXTRA).set_value("[1, 2]").run()
+    at.selectbox(key=keys.param("response_format")).set_value("json_schema").run()
+    at.text_area(key=keys.param("response_format", "schema")).set_value("{").run()
+    assert said_under(at, "Temperature") == "Temperature must be at most 2."
+    assert said_under(at, "Other parameters (JSON)") == 'Other parameters must be a JSON object, such as {"top_k": 40}.'
+    assert (said_under(at, "JSON schema") or "").startswith("The JSON schema is not valid JSON (line 1")
+    assert len(at.error) == 3  # each once, under its field, and nowhere else
+    send(at, "hi")
+    assert stand_in.chat_requests() == []  # nothing is sent while a field is invalid
+    assert "Not sent: Temperature must be at most 2." in [e.value for e in at.error]
+
+
+def test_selects_say_not_sent_like_their_neighbours(oxen_app: OxenApp) -> None:
+    at = oxen_app(PLAIN)
+    response_format = at.selectbox(key=keys.param("response_format"))
+    assert response_format.value is None and response_format.placeholder == "Not sent · text"
+    assert response_format.options == ["Text", "JSON object", "JSON schema"]
+    assert at.selectbox(key=keys.param("reasoning_effort")).placeholder == "Not sent · provider default"
 
 
 def test_json_schema_editor_validates(oxen_app: OxenApp, stand_in: StandIn) -> None:
@@ -278,7 +336,7 @@ def test_test_connection_says_what_happened(oxen_app: OxenApp, stand_in: StandIn
     assert not at.exception
 
 
-def test_switching_models_keeps_values_that_still_apply(oxen_app: OxenApp) -> None:
+def test_switching_models_keeps_values_that_still_apply(oxen_app: OxenApp, stand_in: StandIn) -> None:
     at = oxen_app()  # gpt-oss-120b: temperature 0–2
     at.number_input(key=keys.param("temperature")).set_value(0.4).run()
     at.sidebar.selectbox(key=keys.model("oxen")).set_value("google-model-03").run()  # a schema with temperature 0–1
@@ -287,8 +345,17 @@ def test_switching_models_keeps_values_that_still_apply(oxen_app: OxenApp) -> No
     at.sidebar.selectbox(key=keys.model("oxen")).set_value("gpt-oss-120b").run()
     at.number_input(key=keys.param("temperature")).set_value(1.5).run()
     at.sidebar.selectbox(key=keys.model("oxen")).set_value("google-model-03").run()
-    assert at.number_input(key=keys.param("temperature")).value is None
-    assert any("Temperature was 1.5, which this model does not take" in c.value for c in at.caption)
+    # The value stays, said wrong under its field, and nothing is sent until it is changed.
+    assert at.number_input(key=keys.param("temperature")).value == 1.5
+    assert [e.value for e in at.error] == ["Temperature must be at most 1."]
+    send(at, "hi")
+    assert stand_in.chat_requests() == []
+    at.number_input(key=keys.param("temperature")).set_value(0.9).run()
+    button(at, "Regenerate").click().run()
+    assert stand_in.chat_requests()[-1].json()["temperature"] == 0.9
+    # An unset field follows the model: it shows the new model's default.
+    at.number_input(key=keys.param("temperature")).set_value(None).run()
+    assert at.number_input(key=keys.param("temperature")).value == 0.5
     assert not at.exception
 
 
