@@ -43,6 +43,7 @@ class IncomingMessage:
 class IncomingConversation:
     values: dict[str, Any]  # conversation columns (no id, no owner)
     messages: list[IncomingMessage] = field(default_factory=list)
+    titled: bool = False  # the file gives the title (even an empty one): the first question does not make it
 
 
 class _Bad(Exception):
@@ -223,7 +224,8 @@ def _export(doc: dict[str, Any]) -> IncomingConversation:
         stamp = _time(doc.get(key), f"its {key}")
         if stamp is not None:
             values[key] = stamp
-    return IncomingConversation(values, _messages(doc.get("messages"), doc.get("details"), doc.get("branches")))
+    messages = _messages(doc.get("messages"), doc.get("details"), doc.get("branches"))
+    return IncomingConversation(values, messages, titled="title" in doc)
 
 
 def _request_body(doc: dict[str, Any]) -> IncomingConversation:
@@ -269,7 +271,8 @@ def _json_error(line: int, exc: json.JSONDecodeError) -> ImportRefused:
 def read_import(data: str | bytes, *, max_bytes: int = MAX_IMPORT_BYTES) -> list[IncomingConversation]:
     """Every conversation in the file, checked; ImportRefused with one sentence at the first problem."""
     content = _text(data, max_bytes)
-    lines = [(n, line) for n, line in enumerate(content.splitlines(), 1) if line.strip()]
+    # Lines end at \n only: JSON text may hold U+2028 or U+0085 unescaped, which splitlines() would cut at.
+    lines = [(n, line.rstrip("\r")) for n, line in enumerate(content.split("\n"), 1) if line.strip()]
     if not lines:
         raise ImportRefused("The file is empty; nothing was imported.")
     try:

@@ -71,8 +71,10 @@ class Transfer(Runs):
                         ids[m.old_id] = new
                     if not values["title"] and not row.title:  # the first question titled it
                         row = conn.execute(sa.select(conversations).where(conversations.c.id == values["id"])).one()
-                total = sum(m.values.get("cost") or 0.0 for m in item.messages)
-                conn.execute(conversations.update().where(conversations.c.id == values["id"]).values(cost=total))
+                changes: dict[str, Any] = {"cost": sum(m.values.get("cost") or 0.0 for m in item.messages)}
+                if item.titled:  # the file's title stands, even an empty one
+                    changes["title"] = values["title"]
+                conn.execute(conversations.update().where(conversations.c.id == values["id"]).values(changes))
                 made.append(str(values["id"]))
         return [self.get_conversation(owner, i) for i in made]
 
