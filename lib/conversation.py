@@ -106,10 +106,13 @@ def shareable(messages: Sequence[ChatMessage]) -> list[dict[str, str]]:
     return [{"role": m.role, "content": m.content} for m in messages if m.content]
 
 
-def raised_max_tokens(answer: ChatMessage, maximum: float | None) -> int:
-    """Twice the limit an answer was cut at (or the tokens it got), within the model's maximum."""
-    current = answer.max_tokens or (answer.usage.completion_tokens if answer.usage else None) or DEFAULT_MAX_TOKENS
-    return int(min(current * 2, maximum or current * 2))
+def raised_max_tokens(answer: ChatMessage, maximum: float | None, default: float | None = None) -> int:
+    """A limit worth regenerating with (doubling a cut at 3 gives 6, still useless): the model's
+    default when that is more, else four times the limit the answer was cut at (or the tokens it
+    got), and at least DEFAULT_MAX_TOKENS; within the model's maximum."""
+    current = answer.max_tokens or (answer.usage.completion_tokens if answer.usage else None)
+    want = max(4 * current if current else 2 * DEFAULT_MAX_TOKENS, int(default or 0), DEFAULT_MAX_TOKENS)
+    return int(min(want, maximum) if maximum else want)
 
 
 def _seconds(value: float | None) -> str:

@@ -12,7 +12,7 @@ from lib.params import ParamSpec
 from lib.providers import Provider
 from lib.request import ChatRequest
 from lib.safe_markdown import safe_markdown
-from ui import keys
+from ui import form, keys
 from ui.live_markdown import LiveMarkdown, LiveReasoning
 from ui.state import set_later
 
@@ -117,9 +117,9 @@ def offer_fixes(answer: ChatMessage, provider: Provider, max_tokens: ParamSpec |
     if answer.error_action == "key" and not provider.local:
         _key_and_retry(provider)
     if answer.cut_at_limit and max_tokens is not None:
-        raised = raised_max_tokens(answer, max_tokens.maximum)
+        raised = raised_max_tokens(answer, max_tokens.maximum, max_tokens.default)
         if st.button(f"Raise Max tokens to {raised} and regenerate", type="primary"):
-            set_later({keys.param("max_tokens"): raised})
+            set_later(form.set_number_later("max_tokens", raised))
             ask_again()
 
 

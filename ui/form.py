@@ -57,6 +57,11 @@ def _changed(spec: ParamSpec) -> None:
         ss[_sent_key(spec)] = True
 
 
+def set_number_later(name: str, value: float) -> dict[str, Any]:
+    """The pending widget values (ui.state.set_later) that put `value` in a number field, sent."""
+    return {keys.param(name): value, keys.param(name, "set"): True}
+
+
 def reset(specs: list[ParamSpec]) -> None:
     """Back to defaults: nothing sent but Stream (the Playground streams)."""
     ss = st.session_state

@@ -232,9 +232,18 @@ def test_length_finish_is_explained_with_a_raise_button(oxen_app: OxenApp, stand
     at.number_input(key=keys.param("max_tokens")).set_value(3).run()
     send(at, "a b c d e f g h")
     assert any(c.value.startswith("Cut at Max tokens (3)") for c in at.caption)
-    button(at, "Raise Max tokens to 6 and regenerate").click().run()
-    assert stand_in.chat_requests()[-1].json()["max_tokens"] == 6
-    assert at.number_input(key=keys.param("max_tokens")).value == 6
+    button(at, "Raise Max tokens to 1024 and regenerate").click().run()  # the model's default, not 3 × 2
+    assert stand_in.chat_requests()[-1].json()["max_tokens"] == 1024
+    assert at.number_input(key=keys.param("max_tokens")).value == 1024
+
+
+def test_raising_a_provider_limit_sends_the_new_max_tokens(oxen_app: OxenApp, stand_in: StandIn) -> None:
+    at = oxen_app(PLAIN)  # no Max tokens set: the provider cut the answer at its own limit
+    stand_in.then(Behaviour(tokens=["a", " b"], finish_reason="length"))
+    send(at, "go on")
+    button(at, "Raise Max tokens to 256 and regenerate").click().run()
+    assert stand_in.chat_requests()[-1].json()["max_tokens"] == 256
+    assert at.number_input(key=keys.param("max_tokens")).value == 256
 
 
 def test_variables_fill_the_request_and_the_code(oxen_app: OxenApp, stand_in: StandIn) -> None:

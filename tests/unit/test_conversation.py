@@ -75,11 +75,14 @@ def test_a_share_link_carries_role_and_content_of_messages_with_text() -> None:
     ]
 
 
-def test_raised_max_tokens_doubles_within_the_models_maximum() -> None:
-    assert raised_max_tokens(ChatMessage(1, "assistant", max_tokens=3), 100) == 6
-    assert raised_max_tokens(ChatMessage(1, "assistant", max_tokens=80), 100) == 100
-    counted = ChatMessage(1, "assistant", usage=Usage(5, 40, 45))
-    assert raised_max_tokens(counted, None) == 80
+def test_raised_max_tokens_is_a_useful_size_within_the_models_maximum() -> None:
+    cut_at_3 = ChatMessage(1, "assistant", max_tokens=3)
+    assert raised_max_tokens(cut_at_3, 131072, 1024) == 1024  # the model's default, not 6
+    assert raised_max_tokens(cut_at_3, None) == 256  # no default: at least a useful floor
+    assert raised_max_tokens(cut_at_3, 100) == 100  # never past the model's maximum
+    assert raised_max_tokens(ChatMessage(1, "assistant", max_tokens=1024), 131072, 1024) == 4096
+    counted = ChatMessage(1, "assistant", usage=Usage(5, 400, 405))
+    assert raised_max_tokens(counted, None) == 1600
     assert raised_max_tokens(ChatMessage(1, "assistant"), None) == 512
 
 
