@@ -10,7 +10,7 @@ import streamlit as st
 
 from lib.catalog import search_models
 from lib.errors import WorkbenchError
-from lib.local_model import find_gguf, read_card
+from lib.local_model import MODEL_ID, find_gguf, read_card
 from lib.model_catalog import (
     all_capabilities,
     all_developers,
@@ -19,12 +19,13 @@ from lib.model_catalog import (
     compare_frame,
     filter_models,
     local_card_facts,
+    local_model_object,
     parameter_reference,
 )
-from lib.request import model_details_request
 from lib.safe_markdown import safe_markdown
 from lib.snippets import render
 from ui import keys, state
+from ui.api_panel import details_request
 from ui.sidebar import model_details_cached, provider_models
 from ui.state import Connection, set_later
 
@@ -76,12 +77,16 @@ def show_card(model: dict[str, Any]) -> None:
             st.markdown(safe_markdown(str(full["description"])))
         st.table(pd.DataFrame({"Fact": list(facts), "Value": list(facts.values())}).set_index("Fact"))
         st.markdown("**Parameters**")
-        if conn.provider.local or not (full.get("json_request_schema") or full.get("request_schema")):
+        if conn.provider.local:
+            st.caption("The parameters the Playground's form offers for this model, with llama.cpp's defaults.")
+        elif not (full.get("json_request_schema") or full.get("request_schema")):
             st.caption("No request schema: the standard chat-completions parameters apply.")
-        st.table(parameter_reference(full).set_index("Field"))
+        st.table(parameter_reference(full, local=conn.provider.local).set_index("Field"))
         with st.expander("Raw model JSON and the request that fetches it"):
             st.json(full, expanded=False)
-            request = model_details_request(conn.provider, model["id"])
+            request, note = details_request(conn.provider, model["id"])
+            if note:
+                st.caption(note)
             st.code(render(request, "curl"), language="bash")
             st.code(render(request, "python"), language="python")
 
@@ -95,6 +100,12 @@ if head.button("Refresh", icon=":material/refresh:"):
 
 listing = provider_models((conn.provider.id, conn.provider.base_url), conn.provider, conn.key.value)
 models: list[dict[str, Any]] = listing if isinstance(listing, list) else []
+if conn.provider.local:  # llama.cpp lists a bare id ("owned_by": "me"): its GGUF header says the rest
+    try:
+        card = local_card(str(find_gguf()))
+        models = [local_model_object(card, m) if m["id"] == MODEL_ID else m for m in models]
+    except WorkbenchError as exc:
+        st.error(str(exc))
 if isinstance(listing, str):
     st.error(f"Could not list models: {listing}")
 
@@ -116,7 +127,7 @@ st.caption(f"{len(shown)} of {len(models)} models")
 if shown:
     table = st.dataframe(
         catalog_frame(shown), hide_index=True, on_select="rerun", selection_mode="single-row",
-        key="models_table", width="stretch",
+        key="models_table", width="stretch", placeholder="–",  # a fact the provider does not give
     )  # fmt: skip
     picked = table.selection.rows if table and table.selection else []
     ids = [m["id"] for m in shown]

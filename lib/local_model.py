@@ -47,7 +47,7 @@ def find_gguf() -> Path:
 class ModelCard:
     """Facts read from the GGUF header: the local model's "model card"."""
 
-    name: str
+    name: str  # the GGUF's `general.name` (often a training run's name, not the model's)
     architecture: str
     parameters: int
     context_length: int
@@ -56,6 +56,8 @@ class ModelCard:
     chat_template: bool
     license: str | None
     path: str
+    publisher: str | None = None  # `general.organization`: who published the weights
+    display_name: str = ""  # the published name, from the file name ("SmolLM2 135M Instruct")
 
     @property
     def parameters_label(self) -> str:
@@ -80,6 +82,7 @@ def read_card(path: Path) -> ModelCard:
     except ValueError:
         quant = f"type {file_type}"
     license_ = field("general.license")
+    publisher = field("general.organization")
     return ModelCard(
         name=str(field("general.name") or path.stem),
         architecture=arch,
@@ -90,7 +93,16 @@ def read_card(path: Path) -> ModelCard:
         chat_template="tokenizer.chat_template" in reader.fields,
         license=str(license_) if license_ else None,
         path=str(path),
+        publisher=str(publisher) if publisher else None,
+        display_name=display_name(path),
     )
+
+
+def display_name(path: Path) -> str:
+    """The name a model is published under, from its file name without the quantization:
+    `SmolLM2-135M-Instruct.Q4_1.gguf` is "SmolLM2 135M Instruct" (its header's `general.name`,
+    "Smollm2 135M 8k Lc100K Mix1 Ep2", names the training run)."""
+    return path.name.split(".", 1)[0].replace("-", " ").replace("_", " ").strip() or path.stem
 
 
 class LocalServer:

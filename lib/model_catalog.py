@@ -147,11 +147,16 @@ def card_facts(model: dict[str, Any]) -> dict[str, str]:
     return out
 
 
+SERVED_LOCALLY = "llama.cpp on this machine"
+
+
 def local_card_facts(card: ModelCard, model_id: str) -> dict[str, str]:
     """The embedded model's card, from its GGUF header."""
     facts = {
         "Model ID": model_id,
-        "Name": card.name,
+        "Name": card.display_name or card.name,
+        "Developer": card.publisher or "",
+        "Served by": SERVED_LOCALLY,
         "Architecture": card.architecture,
         "Parameters": card.parameters_label,
         "Context length": f"{card.context_length:,} tokens",
@@ -162,11 +167,30 @@ def local_card_facts(card: ModelCard, model_id: str) -> dict[str, str]:
     }
     if card.license:
         facts["Licence"] = card.license
-    return facts
+    return {k: v for k, v in facts.items() if v}
 
 
-def parameter_reference(model: dict[str, Any] | None) -> pd.DataFrame:
-    """Field, type, default, range or choices, description: required and basic first, then x-order."""
+def local_model_object(card: ModelCard, listed: dict[str, Any]) -> dict[str, Any]:
+    """The llama.cpp server's bare listing entry (`owned_by: "me"`) made a model object from the
+    GGUF header, so the catalog row reads like any other: name, publisher, context, free."""
+    out = {k: v for k, v in listed.items() if k != "owned_by"}
+    out |= {
+        "display_name": card.display_name or card.name,
+        "summary": f"Served by {SERVED_LOCALLY}",
+        "capabilities": {"input": ["text"], "output": ["text"]},
+        "pricing": {"method": "token", "input_cost_per_token": 0, "output_cost_per_token": 0},
+        "context_length": card.context_length,
+        "parameters": card.parameters_label,
+        "quantization": card.quantization,
+    }
+    if card.publisher:
+        out["developer"] = {"name": card.publisher}
+    return out
+
+
+def parameter_reference(model: dict[str, Any] | None, local: bool = False) -> pd.DataFrame:
+    """Field, type, default, range or choices, description: required and basic first, then x-order;
+    exactly the parameters the Playground's form offers for this model (`local`: the embedded one)."""
     schema = request_schema(model) or {}
     props = schema.get("properties") or {}
     rows = [
@@ -177,7 +201,7 @@ def parameter_reference(model: dict[str, Any] | None) -> pd.DataFrame:
     rows += [
         {"Field": s.name, "Type": s.type_name, "Default": "" if s.default is None else str(s.default),
          "Range or choices": s.range_text, "Description": s.description}
-        for s in specs_for(model)
+        for s in specs_for(model, local=local)
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=["Field", "Type", "Default", "Range or choices", "Description"])
 

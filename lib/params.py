@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 Kind = Literal["number", "integer", "boolean", "string", "choice", "stop", "response_format", "json"]
@@ -144,9 +144,19 @@ def request_schema(model: dict[str, Any] | None) -> dict[str, Any] | None:
     return schema if isinstance(schema, dict) and isinstance(schema.get("properties"), dict) else None
 
 
+# What the embedded llama.cpp server (llama-cpp-python's server/types.py) does with a parameter that
+# is not sent: its own defaults, not OpenAI's. A form that starts its fields at the default must
+# start them here, or "−" from 1.0 would raise the temperature the model really used (0.8).
+LLAMA_CPP_DEFAULTS: dict[str, Any] = {"temperature": 0.8, "top_p": 0.95}
+
+
 def standard_specs(local: bool = False) -> list[ParamSpec]:
-    """The standard chat set; the embedded SmolLM2 does not reason, so no Reasoning effort there."""
-    return [s for s in STANDARD if not (local and s.name == "reasoning_effort")]
+    """The standard chat set; for the embedded model with llama.cpp's defaults and no Reasoning
+    effort (SmolLM2 does not reason)."""
+    if not local:
+        return list(STANDARD)
+    return [replace(s, default=LLAMA_CPP_DEFAULTS.get(s.name, s.default)) for s in STANDARD
+            if s.name != "reasoning_effort"]  # fmt: skip
 
 
 def _non_null(prop: dict[str, Any]) -> dict[str, Any]:

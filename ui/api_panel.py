@@ -8,15 +8,28 @@ from dataclasses import replace
 import streamlit as st
 
 from lib.params import TIERS, ParamSpec, tier_params
-from lib.request import ChatRequest, model_details_request, to_http
+from lib.providers import Provider
+from lib.request import ChatRequest, HttpRequest, model_details_request, models_request, to_http
 from lib.snippets import LANGUAGES, render
 
 DETAILS = "Model details"
 TIER_HELP = (
     "Minimal: model and messages. Basic and All: the model's basic or every parameter, with your "
     "values where set and the model's defaults elsewhere. As sent: exactly what Send sends. "
-    "Model details: the request that fetches the model's own description (GET /models/{id})."
+    "Details: the request that fetches the model's own description (GET /models/{id}), or the "
+    "nearest one the server has."
 )
+
+
+def details_request(provider: Provider, model: str) -> tuple[HttpRequest, str | None]:
+    """The request that describes `model` on this server, and a sentence when it is not
+    `GET /models/{id}` (llama.cpp's server has none: a request for it would 404)."""
+    if provider.has_model_details:
+        return model_details_request(provider, model), None
+    return models_request(provider), (
+        f"{provider.label}'s server has no GET /models/{{id}}; its model list (GET /models) is the request "
+        "that describes its models here."
+    )
 
 
 def short_label(tier: str) -> str:
@@ -33,7 +46,9 @@ def api_call_panel(request: ChatRequest | None, specs: list[ParamSpec]) -> None:
         tier = st.segmented_control("Tier", (*TIERS, DETAILS), default="As sent", key="api_tier", help=TIER_HELP,
                                     format_func=short_label) or "As sent"  # fmt: skip
         if tier == DETAILS:
-            wire = model_details_request(request.provider, request.model)
+            wire, note = details_request(request.provider, request.model)
+            if note:
+                st.caption(note)
         else:
             wire = to_http(replace(request, params=tier_params(tier, specs, request.params)))
         if wire.key_env:

@@ -141,3 +141,11 @@ def test_killed_local_model_is_restarted_and_nothing_is_lost(
 
         local_server().stop()
         own.stop()
+
+
+def test_details_on_the_local_model_shows_the_request_that_works_there(local_app: MakeApp) -> None:
+    at = local_app().run()
+    at.segmented_control(key="api_tier").set_value("Model details").run()
+    [curl] = [c.value for c in at.code if c.value.startswith("curl")]
+    assert curl.endswith("/v1/models'")  # not /models/{id}: llama.cpp's server answers that with 404
+    assert any("has no GET /models/{id}" in c.value for c in at.caption)

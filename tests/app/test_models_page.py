@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 from collections.abc import Callable
 
 import pytest
@@ -9,6 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 from lib.catalog import list_models
 from lib.errors import WorkbenchError
+from lib.local_model import MODEL_ID
+from lib.params import specs_for
 from lib.providers import builtin_providers, with_base_url
 from tests.app.conftest import MakeApp
 from tests.support.apptest import button
@@ -29,6 +33,7 @@ def test_search_card_and_try_in_playground(models_app: AppTest, stand_in: StandI
     at = models_app
     assert not at.exception
     assert "32 of 32 models" in [c.value for c in at.caption]
+    assert at.dataframe[0].proto.placeholder == "–"  # a missing context, price or date: never "None"
     at.text_input(key="models_search").set_value("gpt-oss").run()
     assert at.selectbox(key="models_card").options == ["gpt-oss-120b"]
     searches = [r for r in stand_in.requests if r.path == "/api/ai/models/search"]  # the provider's own search
@@ -80,3 +85,16 @@ def test_local_model_card_from_gguf(local_app: MakeApp) -> None:
     assert facts.loc["Architecture", "Value"] == "llama"
     assert facts.loc["Parameters", "Value"] == LOCAL_PARAMETERS
     assert facts.loc["Context length", "Value"] == LOCAL_CONTEXT
+    assert facts.loc["Name", "Value"] == "SmolLM2 135M Instruct"
+    assert facts.loc["Developer", "Value"] == "HuggingFaceTB"  # from the GGUF, not the server's "me"
+    assert facts.loc["Served by", "Value"] == "llama.cpp on this machine"
+    row = at.dataframe[0].value.iloc[0]
+    assert (row["Name"], row["Developer"], row["Context"]) == ("SmolLM2 135M Instruct", "HuggingFaceTB", 8192)
+    reference = at.table[1].value
+    assert list(reference.index) == [s.name for s in specs_for(None, local=True)]  # what the form offers
+    # No GET /models/{id} on llama.cpp: the request shown is the one that works there, and it does.
+    assert any("has no GET /models/{id}" in c.value for c in at.caption)
+    curl = next(c.value for c in at.code if c.value.startswith("curl"))
+    assert curl.endswith("/v1/models'") and "/models/" not in curl
+    ran = subprocess.run(["bash", "-c", curl + " --fail --silent"], capture_output=True, text=True, timeout=30)
+    assert ran.returncode == 0 and MODEL_ID in json.loads(ran.stdout)["data"][0]["id"]

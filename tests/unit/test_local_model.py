@@ -29,6 +29,9 @@ def test_gguf_found_and_card_read() -> None:
     assert card.quantization == "Q4_1" and card.chat_template and card.license == "apache-2.0"
     assert 130e6 < card.parameters < 140e6 and card.parameters_label == "135M"
     assert card.file_size > 90e6
+    # Its header's general.name is a training run's ("Smollm2 135M 8k Lc100K Mix1 Ep2"); the card uses
+    # the published name and the publisher from general.organization.
+    assert card.display_name == "SmolLM2 135M Instruct" and card.publisher == "HuggingFaceTB"
 
 
 def test_streamed_tokens_arrive_with_counted_usage(local_server: LocalServer) -> None:

@@ -12,6 +12,7 @@ from jsonschema import Draft202012Validator
 
 from lib import errors
 from lib.catalog import list_models, model_details, search_models
+from lib.local_model import find_gguf, read_card
 from lib.model_catalog import (
     all_capabilities,
     all_developers,
@@ -19,6 +20,8 @@ from lib.model_catalog import (
     catalog_frame,
     compare_frame,
     filter_models,
+    local_card_facts,
+    local_model_object,
     parameter_reference,
 )
 from lib.params import check, specs_for, tier_params
@@ -83,6 +86,29 @@ def test_real_local_server_list(local_server) -> None:  # type: ignore[no-untype
     frame = catalog_frame(models)
     assert list(frame["ID"]) == [MODEL_ID]
     assert card_facts(models[0])["Model ID"] == MODEL_ID
+    # Its bare entry ("owned_by": "me") made a model object from the GGUF header the server loaded.
+    row = catalog_frame([local_model_object(read_card(find_gguf()), models[0])]).iloc[0]
+    assert (row["Name"], row["Developer"], row["Context"]) == ("SmolLM2 135M Instruct", "HuggingFaceTB", 8192)
+    assert (row["$/1M input"], row["$/1M output"]) == (0, 0)
+
+
+def test_the_local_cards_facts_and_reference_are_what_its_form_offers() -> None:
+    card = read_card(find_gguf())
+    facts = local_card_facts(card, "smollm2-135m-instruct")
+    assert (facts["Name"], facts["Developer"], facts["Served by"]) == (
+        "SmolLM2 135M Instruct", "HuggingFaceTB", "llama.cpp on this machine")  # fmt: skip
+    reference = parameter_reference({"id": "smollm2-135m-instruct", "owned_by": "me"}, local=True)
+    assert list(reference["Field"]) == [s.name for s in specs_for(None, local=True)]  # the Playground's form
+    assert "reasoning_effort" not in list(reference["Field"])
+    temperature = reference[reference["Field"] == "temperature"].iloc[0]
+    assert temperature["Default"] == "0.8"  # llama.cpp's own, not OpenAI's 1.0
+
+
+def test_missing_facts_stay_missing_not_the_word_none() -> None:
+    sparse = [m for m in MODELS if m.get("released_at") is None or m.get("pricing") is None]
+    frame = catalog_frame(sparse)
+    assert frame["Released"].isna().any() and frame["$/1M input"].isna().any()  # missing: the page's "–"
+    assert not frame.isin(["None", "none", "null"]).to_numpy().any()
 
 
 @pytest.mark.parametrize(("status", "error"), [(401, errors.AuthenticationFailed), (500, errors.ServerError)])

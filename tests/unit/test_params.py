@@ -114,3 +114,13 @@ def test_string_format_is_kept_for_the_form_and_the_reference() -> None:
     by_name = {s.name: s for s in specs_for(model)}
     assert by_name["image_url"].type_name == "string (uri)" and by_name["image_url"].kind == "string"
     assert by_name["notes"].type_name == "string (textarea)"
+
+
+def test_the_local_forms_defaults_are_the_llama_cpp_servers_own() -> None:
+    from llama_cpp.server.types import CreateChatCompletionRequest  # the server the app runs
+
+    fields = CreateChatCompletionRequest.model_fields
+    local = {s.name: s for s in standard_specs(local=True)}
+    for name in ("temperature", "top_p", "frequency_penalty", "presence_penalty"):
+        assert local[name].default == fields[name].default, name
+    assert [s.name for s in local.values()] == [s.name for s in STANDARD if s.name != "reasoning_effort"]
