@@ -154,8 +154,13 @@ def send(conn: Connection, retry: bool) -> None:
         conversation.drop_failed_answer(messages)
     params, problems = form.values(specs)
     problem = problems[0] if problems else (ensure_local() if conn.provider.local else None)
-    if problem:
-        messages.append(new_message("assistant", error=f"Not sent: {problem}", status="error"))
+    # A stored key withheld from this base URL: say why (the key is set) and offer the key field,
+    # rather than the engine's "needs an API key … or set OXEN_API_KEY".
+    withheld = conn.key.note if not problem and conn.key.value is None and conn.provider.key_required else ""
+    if problem or withheld:
+        failed = new_message("assistant", error=f"Not sent: {problem or withheld}", status="error")
+        failed.error_action = "key" if withheld else None
+        messages.append(failed)
         st.rerun()
     elif messages and messages[-1].role == "user":
         request = next_request(params)

@@ -124,7 +124,9 @@ def validate_base_url(url: str) -> str:
     url = url.strip().rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc or " " in url:
-        raise InvalidBaseURL(f"“{url}” is not a valid http(s) base URL; enter one like https://api.example.com/v1.")
+        # In code spans: Markdown would make the example (and a typed `www.…`) a link to nowhere.
+        shown = url.replace("`", "'")
+        raise InvalidBaseURL(f"`{shown}` is not a valid http(s) base URL; enter one like `https://api.example.com/v1`.")
     return url
 
 
@@ -171,7 +173,8 @@ def resolve_key(
         return ResolvedKey(
             None,
             "none",
-            f"{provider.key_env} from the {stored[1]} is only sent to {provider.base_url}; "
-            "type a key for this base URL.",
+            f"{provider.key_env} from the {stored[1]} is set, but it is only sent to {provider.base_url} "
+            "(so a link cannot send your key elsewhere); type a key for this base URL in API key, or set "
+            f"the Base URL back to {provider.base_url}.",
         )
     return ResolvedKey(stored[0], stored[1])

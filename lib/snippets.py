@@ -170,7 +170,9 @@ def _sdk_client(req: HttpRequest, base: str, query: dict[str, str]) -> list[str]
         args["default_headers"] = "{\n" + "".join(f"        {_py(k)}: {v},\n" for k, v in headers.items()) + "    }"
     if query:
         args["default_query"] = _py(query, 1)
-    head = ["import os", "", f"from openai import {', '.join(names)}", ""]
+    reads_env = any("os.environ" in v for v in [*args.values(), *headers.values()])
+    head = ["import os", ""] if reads_env else []  # the local model needs no key: no unused import
+    head += [f"from openai import {', '.join(names)}", ""]
     if len(args) == 2:
         return [*head, f"client = {names[0]}({', '.join(f'{k}={v}' for k, v in args.items())})", ""]
     return [*head, f"client = {names[0]}(", *[f"    {k}={v}," for k, v in args.items()], ")", ""]

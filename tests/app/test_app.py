@@ -11,9 +11,10 @@ from lib.local_model import MODEL_ID, LocalServer
 from lib.providers import builtin_providers, validate_base_url, with_base_url
 from lib.request import Message
 from tests.app.conftest import MakeApp
-from tests.support.apptest import answers, engine_error, send, sidebar_widget, users
+from tests.support.apptest import answers, button, engine_error, send, sidebar_widget, users
 from tests.support.environment import AppEnv
 from tests.support.stand_in import StandIn, free_port
+from ui import keys
 
 SECRET = "sk-apptest-secret-42"
 HUB = "https://hub.oxen.ai/api/ai"  # Oxen's configured base URL when none is set
@@ -56,21 +57,23 @@ def test_link_base_url_never_receives_environment_key(make_app: MakeApp, app_env
     app_env.oxen(HUB, SECRET)  # configured for the real hub, not the link's URL
     at = make_app(provider="oxen", base_url=stand_in.base_url, model="gpt-oss-120b").run()
     assert sidebar_widget(at, "Base URL").value == stand_in.base_url
-    withheld = f"OXEN_API_KEY from the environment is only sent to {HUB}; type a key for this base URL."
+    withheld = (f"OXEN_API_KEY from the environment is set, but it is only sent to {HUB} (so a link cannot "
+                f"send your key elsewhere); type a key for this base URL in API key, or set the Base URL back "
+                f"to {HUB}.")  # fmt: skip
     assert withheld in [c.value for c in at.sidebar.caption]
     send(at, "Hello")
     assert stand_in.chat_requests() == []
     # What did reach the link's URL (the model listing) carried no key.
     assert [(r.method, r.path) for r in stand_in.requests] == [("GET", "/api/ai/models")]
     assert "authorization" not in stand_in.requests[0].headers
-    link_oxen = with_base_url(builtin_providers()["oxen"], stand_in.base_url)
-    refused = engine_error(link_oxen, "gpt-oss-120b", [Message("user", "Hello")], None)  # sends nothing
-    assert [e.value for e in at.error] == [str(refused)]
-    # A key typed for that URL is sent there.
-    sidebar_widget(at, "API key").set_value("sk-typed-for-link").run()
-    send(at, "Hello")
+    # Why it was not sent (the key is set, not missing) and what to do, with the key field at hand.
+    assert [e.value for e in at.error] == [f"Not sent: {withheld}"]
+    assert not any("needs an API key" in e.value for e in at.error)
+    at.text_input(key=keys.INLINE_KEY).set_value("sk-typed-for-link").run()
+    button(at, "Use this key and retry").click().run()
     assert answers(at) == ["You said: Hello"]
     assert stand_in.chat_requests()[-1].headers["authorization"] == "Bearer sk-typed-for-link"
+    assert sidebar_widget(at, "API key").value == "sk-typed-for-link"
     assert all(SECRET not in str(r.headers) and SECRET.encode() not in r.body for r in stand_in.requests)
 
 

@@ -207,3 +207,17 @@ def test_azure_model_details_snippet_keeps_the_api_version(
         "api-version=2024-10-21",
     )
     assert received.headers["api-key"] == AZURE_KEY
+
+
+@pytest.mark.parametrize("provider_id", ["local", "oxen", "custom"])
+@pytest.mark.parametrize("language", ["python", "openai"])
+def test_python_snippets_import_only_what_they_use(provider_id: str, language: str) -> None:
+    from lib.providers import builtin_providers
+
+    provider = builtin_providers()[provider_id]
+    code = render(to_http(ChatRequest(provider, "m", [Message("user", "hi")], {"stream": True})), language)
+    # pyflakes' unused-import check (F401), as ruff runs it on this repository
+    lint = subprocess.run([str(BIN / "ruff"), "check", "--isolated", "--select", "F401", "--stdin-filename",
+                           "snippet.py", "-"], input=code, capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert lint.returncode == 0, lint.stdout
+    assert ("import os" in code) == (provider.key_env is not None)
