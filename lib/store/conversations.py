@@ -15,10 +15,11 @@ from lib.store.base import StoreBase, as_utc, new_id, now, text
 from lib.store.errors import NotFound
 from lib.store.records import Conversation, ConversationPage, ConversationQuery, Facets
 from lib.store.redact import setup_json
-from lib.store.search import matching_messages
-from lib.store.tables import conversations, messages
+from lib.store.search import conversation_filter
+from lib.store.tables import conversations
 
 MAX_PAGE = 500
+COUNT_LIMIT = 1_000  # a search of a very common word counts this far ("1,000+")
 TITLE_LENGTH = 80
 
 _SORT: dict[str, Any] = {
@@ -85,6 +86,7 @@ class Conversations(StoreBase):
             return Conversation.from_row(self._conversation(conn, owner, conversation_id))
 
     def _filters(self, owner: str, query: ConversationQuery) -> list[sa.ColumnElement[bool]]:
+        """The query's conditions but its text (which needs a connection: `conversation_filter`)."""
         c = conversations.c
         where = [c.owner == owner, c.deleted_at.is_not(None) if query.deleted else c.deleted_at.is_(None)]
         for column, value in ((c.provider, query.provider), (c.model, query.model), (c.page, query.page),
@@ -95,25 +97,30 @@ class Conversations(StoreBase):
             where.append(c.updated_at >= as_utc(query.since))
         if query.until is not None:
             where.append(c.updated_at < as_utc(query.until))
-        found = matching_messages(self.dialect, query.text)
-        if found is not None:
-            hits = sa.select(messages.c.conversation_id).where(messages.c.owner == owner, found)
-            where.append(c.id.in_(hits))
         return where
 
     def list_conversations(self, owner: str, query: ConversationQuery | None = None) -> ConversationPage:
-        """One page of this owner's conversations matching the query, and how many match in all."""
+        """One page of this owner's conversations matching the query, and how many match in all (for
+        a search of a very common word, counted up to COUNT_LIMIT: `exact` is then False)."""
         query = query or ConversationQuery()
         where = self._filters(owner, query)
         key = _SORT[query.sort]
         order = [key.desc() if query.descending else key.asc(), conversations.c.id]
         limit = max(1, min(query.limit, MAX_PAGE))
         with self._read() as conn:
+            search = conversation_filter(conn, owner, query.text)
+            walked = search is not None and search.walked
+            if search is not None:
+                where.append(search.condition)
             rows = conn.execute(
                 sa.select(conversations).where(*where).order_by(*order).limit(limit).offset(max(0, query.offset))
             ).all()
-            total = conn.execute(sa.select(sa.func.count()).select_from(conversations).where(*where)).scalar_one()
-        return ConversationPage([Conversation.from_row(r) for r in rows], int(total))
+            matching = sa.select(conversations.c.id).where(*where)
+            if walked:
+                matching = matching.limit(COUNT_LIMIT)
+            total = conn.execute(sa.select(sa.func.count()).select_from(matching.subquery())).scalar_one()
+        exact = not walked or total < COUNT_LIMIT
+        return ConversationPage([Conversation.from_row(r) for r in rows], int(total), exact)
 
     def facets(self, owner: str) -> Facets:
         """The providers, models, pages and statuses this owner's conversations have, for the filters."""

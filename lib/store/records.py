@@ -208,6 +208,7 @@ class ConversationQuery:
 class ConversationPage:
     rows: list[Conversation]
     total: int  # how many match the filters, all pages
+    exact: bool = True  # False: `total` is a floor ("1,000+"), for a search of a very common word
 
 
 @dataclass(frozen=True)

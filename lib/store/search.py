@@ -11,14 +11,17 @@ Alembic's comparison to leave these objects out.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
-from lib.store.tables import messages
+from lib.store.tables import conversations, messages
 
 FTS = "messages_fts"  # the SQLite FTS5 table (and the prefix of its shadow tables and triggers)
 PG_INDEX = "ix_messages_search"
 MAX_WORDS = 16  # a longer query is cut: each word is one more index lookup
+HIT_LIMIT = 20_000  # matching messages beyond which a search walks the conversations instead (see below)
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 # The expression the PostgreSQL index is built on; a query must use the very same one to use it.
@@ -35,15 +38,50 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)[:MAX_WORDS]
 
 
-def matching_messages(dialect: str, text: str) -> sa.ColumnElement[bool] | None:
-    """A condition on `messages` true for the rows holding every word of `text`; None for no words."""
-    found = words(text)
-    if not found:
-        return None
+def _match(dialect: str, found: list[str]) -> sa.ColumnElement[bool] | sa.TextClause:
+    """True for the `messages` rows holding every word (on SQLite, with `FTS` joined to them)."""
     if dialect == "postgresql":
         query = sa.func.plainto_tsquery(sa.literal_column("'simple'::regconfig"), " ".join(found))
         return sa.literal_column(PG_DOCUMENT).bool_op("@@")(query)
     # Each word quoted: FTS5 then reads it as a word, never as an operator (AND, NEAR, -, column:).
     match = " ".join('"' + w.replace('"', '""') + '"' for w in found)
-    condition = sa.text(f"{FTS} MATCH :fts_query").bindparams(fts_query=match)
-    return messages.c.seq.in_(sa.select(sa.literal_column("rowid")).select_from(sa.table(FTS)).where(condition))
+    return sa.text(f"{FTS} MATCH :fts_query").bindparams(fts_query=match)
+
+
+def message_hits(dialect: str, owner: str, found: list[str]) -> sa.Select[tuple[str | None]]:
+    """The conversation of every message of `owner` holding the words, driven by the index."""
+    source: sa.FromClause = messages
+    if dialect != "postgresql":
+        source = _FTS_TABLE.join(messages, messages.c.seq == _FTS_TABLE.c.rowid)
+    return sa.select(messages.c.conversation_id).select_from(source).where(_match(dialect, found),
+                                                                           messages.c.owner == owner)  # fmt: skip
+
+
+_FTS_TABLE = sa.table(FTS, sa.column("rowid"))
+
+
+class Search(NamedTuple):
+    condition: sa.ColumnElement[bool]  # on `conversations`
+    walked: bool  # the plan for a very common word: count only as far as a page needs
+
+
+def conversation_filter(conn: Connection, owner: str, text: str) -> Search | None:
+    """A condition on `conversations`: it holds a message with every word of `text` (None: no words).
+
+    Two plans, picked by how many messages hold the words (read up to HIT_LIMIT): few, and the
+    index's hits give the conversations (a rare word, a name: the usual search); very many (a word as
+    common as "the"), and the conversations are walked in the page's order, each checked for a hit,
+    which finds a page at once where collecting every hit would take seconds."""
+    found = words(text)
+    if not found:
+        return None
+    dialect = conn.dialect.name
+    hits = message_hits(dialect, owner, found)
+    found_in = conn.execute(hits.limit(HIT_LIMIT + 1)).scalars().all()
+    if len(found_in) <= HIT_LIMIT:
+        # The conversations themselves, not a subquery: the database then fetches these few by their
+        # key rather than walk every conversation of the owner to test each against the hits.
+        ids = sorted({c for c in found_in if c})
+        return Search(conversations.c.id.in_(ids) if ids else sa.false(), walked=False)
+    inside = message_hits(dialect, owner, found).where(messages.c.conversation_id == conversations.c.id)
+    return Search(sa.exists(inside.correlate(conversations)), walked=True)

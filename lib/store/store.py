@@ -27,6 +27,12 @@ def open_store(url: str | None = None, *, interrupt: bool = True) -> Store:
     try:
         with store._writer.begin() as conn:
             migrate.upgrade(conn)
+            if store.dialect == "sqlite":
+                # Fresh statistics (sampled: ~0.1 s on 100,000 runs), without which SQLite walks every
+                # conversation to find the few a search hit; PostgreSQL's autovacuum keeps its own.
+                conn.exec_driver_sql("PRAGMA analysis_limit = 1000")
+                conn.exec_driver_sql("ANALYZE conversations")
+                conn.exec_driver_sql("ANALYZE messages")
         if interrupt:
             store.interrupt_orphaned_runs()
     except StoreError:

@@ -33,7 +33,9 @@ from lib.store import (
     StoreError,
     StoreUnavailable,
     open_store,
+    search,
 )
+from lib.store import conversations as conversations_module
 from lib.store import runs as runs_module
 from lib.store.tables import messages as messages_table
 from tests.support.postgres import raw_bytes
@@ -423,23 +425,40 @@ def test_search_finds_a_word_from_the_third_message_with_filters_and_sorting(sto
 
 def test_search_goes_through_the_full_text_index(store: Store) -> None:
     chat(store, ALICE, "quokka facts", "small marsupials")
-    query = store.list_conversations  # the statement below is the one list_conversations runs
-    assert [c.title for c in query(ALICE, ConversationQuery(text="marsupials")).rows] == ["quokka facts"]
-    from lib.store.search import matching_messages
-
-    condition = matching_messages(store.dialect, "marsupials")
-    assert condition is not None
-    statement = sa.select(messages_table.c.id).where(condition)
+    assert [c.title for c in store.list_conversations(ALICE, ConversationQuery(text="marsupials")).rows] == [
+        "quokka facts"
+    ]
+    statement = search.message_hits(store.dialect, ALICE, ["marsupials"])  # what the search runs first
     with store.engine.connect() as conn:
+        compiled = statement.compile(conn, compile_kwargs={"literal_binds": True})
         if store.dialect == "postgresql":
             conn.exec_driver_sql("SET enable_seqscan = off")  # a tiny table: make the planner show its choice
-            compiled = statement.compile(conn, compile_kwargs={"literal_binds": True})
             plan = "\n".join(conn.exec_driver_sql(f"EXPLAIN {compiled}").scalars())
             assert "ix_messages_search" in plan, plan
         else:
-            compiled = statement.compile(conn, compile_kwargs={"literal_binds": True})
             plan = "\n".join(str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
             assert "VIRTUAL TABLE INDEX" in plan and "messages_fts" in plan, plan
+
+
+def test_a_search_for_a_very_common_word_walks_the_conversations_and_counts_a_floor(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = [chat(store, ALICE, f"the question {n}", f"the answer {n}") for n in range(6)]
+    chat(store, ALICE, "nothing in common", "at all")
+    chat(store, BOB, "the other owner", "the same word")
+    # As if "the" were in more messages than the index's hits are read for, and counted to 4.
+    monkeypatch.setattr(search, "HIT_LIMIT", 3)
+    monkeypatch.setattr(conversations_module, "COUNT_LIMIT", 4)
+    page = store.list_conversations(ALICE, ConversationQuery(text="the", limit=3))
+    assert [c.id for c in page.rows] == ids[::-1][:3] and (page.total, page.exact) == (4, False)
+    assert store.list_conversations(ALICE, ConversationQuery(text="the", offset=4)).rows[-1].id == ids[0]
+    everything = store.list_conversations(ALICE, ConversationQuery(text="the answer", limit=50))
+    assert {c.id for c in everything.rows} == set(ids)
+    monkeypatch.setattr(conversations_module, "COUNT_LIMIT", 100)
+    counted = store.list_conversations(ALICE, ConversationQuery(text="the"))
+    assert (counted.total, counted.exact) == (6, True)  # under the floor: the count is exact again
+    monkeypatch.setattr(search, "HIT_LIMIT", 1000)
+    assert store.list_conversations(ALICE, ConversationQuery(text="the")).total == 6
 
 
 # -- presets and snapshots ----------------------------------------------------------------------
