@@ -147,7 +147,7 @@ def bench(backend: str, url: str, runs: int, repeat: int) -> list[tuple[str, ...
             (f"search a word nobody wrote ({NOBODY})", ConversationQuery(text=NOBODY), SEARCH_TARGET),
             ("page 100 of the list, by cost", ConversationQuery(sort="cost", offset=4_950), FIRST_PAGE_TARGET),
         ]
-        out = [(backend, "bulk load", f"{load:.1f} s", "", "", "")]
+        out: list[tuple[str, ...]] = [(backend, "bulk load", f"{load:.1f} s", "", "", "")]
         for name, query, target in cases:
             page = store.list_conversations(OWNER, query)
             median, worst = timed(lambda q=query: store.list_conversations(OWNER, q), repeat)  # type: ignore[misc]
