@@ -14,7 +14,7 @@ from lib.catalog import pricing_of
 from lib.curl_import import CurlImportError, import_curl
 from lib.params import ParamSpec, specs_for
 from lib.request import ChatRequest
-from lib.share import Setup, to_query
+from lib.share import SHARE_KEYS, Setup, stale_keys, to_query
 from ui import chat, custom_setup, form, keys, state
 from ui.api_panel import api_call_panel
 from ui.sidebar import ensure_local
@@ -65,16 +65,35 @@ def apply_import(text: str) -> None:
     st.rerun()
 
 
-def share_link(conn: Connection, params: dict[str, Any]) -> None:
+def share_query(conn: Connection, params: dict[str, Any]) -> tuple[str, dict[str, str], str | None]:
+    """The page URL, and the query and note of a share link of the page as it is now."""
     setup = Setup(
         conn.provider.id, conn.model, None if conn.provider.local else conn.provider.base_url, params,
         ss.get(keys.SYSTEM, ""), variable_values(), conversation.shareable(messages),
         custom_setup.shareable(conn.provider),
     )  # fmt: skip
     page = (st.context.url or "http://127.0.0.1:8501/").split("?", 1)[0]
-    query, note = to_query(setup, page)
+    return page, *to_query(setup, page)
+
+
+def share_link(conn: Connection, params: dict[str, Any]) -> None:
+    page, query, note = share_query(conn, params)
     st.query_params.from_dict(query)
     ss[keys.SHARE_RESULT] = (page + "?" + urlencode(query), note)
+
+
+def keep_address_bar_current(conn: Connection | None, params: dict[str, Any]) -> None:
+    """The address bar never holds an outdated state: once the page differs from the link in it (a
+    shared one, or the one it was opened with), the parts that differ leave it, so a reload cannot
+    bring older values back; the share link shown goes too (Share link makes a current one)."""
+    in_url = st.query_params.to_dict()
+    if conn is None or not any(k in in_url for k in SHARE_KEYS):
+        return
+    stale = stale_keys(in_url, share_query(conn, params)[1])
+    for key in stale:
+        del st.query_params[key]
+    if stale:
+        ss.pop(keys.SHARE_RESULT, None)
 
 
 def import_box() -> None:
@@ -125,6 +144,7 @@ def side_panel() -> None:
         import_box()
     with st.expander("Parameters", expanded=True):
         params = parameters()
+    keep_address_bar_current(conn, params)
     shared = ss.get(keys.SHARE_RESULT)
     if shared:
         st.caption("Share link (no key is ever in it):")
@@ -134,24 +154,28 @@ def side_panel() -> None:
     api_call_panel(next_request(params), specs)
 
 
-def conversation_column(conn: Connection | None) -> None:
-    """The conversation, the action that fixes a failed or cut answer, Regenerate and Clear."""
+def welcome(conn: Connection | None) -> None:
+    """The empty Playground: what the app is and what to do first."""
+    st.markdown("#### :material/science: Workbench")
+    st.markdown("Try a chat model, tune the request, and copy it as code that runs as it is.")
     if conn is None:
         st.info("Choose a provider and a model in the sidebar to start.")
-    elif not messages:
+    else:
         st.caption(f"Chatting with **{conn.model}** on {conn.provider.label}. Type below; Shift+Enter adds a line.")
+
+
+def conversation_column(conn: Connection | None, streaming: bool) -> None:
+    """The conversation and, under a failed or cut answer, the action that fixes it."""
+    if not messages:
+        welcome(conn)
     chat.history(messages)
-    if conn is not None and messages and messages[-1].role == "assistant":
+    if conn is not None and messages and messages[-1].role == "assistant" and not streaming:
         chat.offer_fixes(messages[-1], conn.provider, next((s for s in specs if s.name == "max_tokens"), None))
-    if messages:
-        chat.chat_actions(messages, can_send=conn is not None)
 
 
-def send(conn: Connection, retry: bool) -> None:
-    """Answer the last question, streamed below the conversation (a retry first drops the answer it
-    replaces), or say in its place why it was not sent."""
-    if retry:
-        conversation.drop_failed_answer(messages)
+def send(conn: Connection) -> None:
+    """Answer the last question, streamed at the end of the conversation, or say in its place why it
+    was not sent."""
     params, problems = form.values(specs)
     problem = problems[0] if problems else (ensure_local() if conn.provider.local else None)
     # A stored key withheld from this base URL: say why (the key is set) and offer the key field,
@@ -162,31 +186,43 @@ def send(conn: Connection, retry: bool) -> None:
         failed.error_action = "key" if withheld else None
         messages.append(failed)
         st.rerun()
-    elif messages and messages[-1].role == "user":
-        request = next_request(params)
-        assert request is not None
-        answer = new_message("assistant")
-        messages.append(answer)
-        with chat_col:
-            st.button("Stop", key=keys.STOP)
-            chat.stream_into(answer, request, conn.key.value, pricing_of(conn.provider, conn.model_info))
-        st.rerun()
+    request = next_request(params)
+    assert request is not None
+    answer = new_message("assistant")
+    messages.append(answer)
+    with chat_box:
+        chat.stream_into(answer, request, conn.key.value, pricing_of(conn.provider, conn.model_info))
+    st.rerun()
 
 
-conversation.mark_cut(messages, stopped=ss.pop(keys.STOP, False))
-# A message goes into the conversation at once; the answer streams below it in this same run.
-prompt = st.chat_input("Send a message…", key=keys.CHAT_INPUT, submit_mode="stop", disabled=conn is None)
-if prompt:
-    messages.append(new_message("user", prompt))
-retry = ss.pop(keys.RETRY, False)
-
+# A click that cut a streaming answer: let it settle, and mark it (the Stop button, or the page's
+# own click after the chat input's stop button, count as a Stop).
+chat.settle(messages, stopped=bool(ss.get(keys.STOP) or ss.get(keys.AFTER_STOP)))
 st.title("Playground")
 if ss.get(keys.NOTICE):
     st.warning(ss.pop(keys.NOTICE))
-chat_col, side_col = st.columns([5, 4], gap="large")
-with side_col:
-    side_panel()
+# The page never grows taller than the window (app.py's CSS sizes both boxes to it): the chat scrolls
+# in its own box, kept at its newest line, and the side panel scrolls on its own.
+chat_col, side_col = st.container(key="playground").columns([5, 4], gap="medium")
 with chat_col:
-    conversation_column(conn)
-if conn is not None and (prompt or retry) and messages:
-    send(conn, retry)
+    chat_box = st.container(height=480, key="chat-box", border=True)
+    actions = st.container()
+    # A message goes into the conversation at once; the answer streams below it in this same run.
+    prompt = st.chat_input("Send a message…", key=keys.CHAT_INPUT, submit_mode="stop", disabled=conn is None)
+ask = bool(prompt)
+if prompt:
+    messages.append(new_message("user", prompt))
+    ss.pop(keys.CLEARED, None)
+if ss.pop(keys.RETRY, False):
+    conversation.drop_failed_answer(messages)  # a retry replaces the answer it retries
+    ask = True
+streaming = conn is not None and ask and bool(messages) and messages[-1].role == "user"
+with chat_box:
+    conversation_column(conn, streaming)
+with actions:
+    chat.chat_actions(messages, can_send=conn is not None, streaming=streaming)
+with side_col, st.container(height=640, key="side-panel", border=False):
+    side_panel()
+chat.after_stop_watch()
+if conn is not None and streaming:
+    send(conn)

@@ -129,6 +129,29 @@ def to_query(setup: Setup, page_url: str) -> tuple[dict[str, str], str | None]:
     return query, None
 
 
+SHARE_KEYS = ("provider", "base_url", "model", "setup", "chat")  # what `to_query` writes
+
+
+def stale_keys(in_url: dict[str, str], now: dict[str, str]) -> list[str]:
+    """The share parameters in the address bar that no longer say what the page holds, given the
+    query a link made now would have (`to_query`): reloading must not bring back an older state. The
+    setup and the conversation compare by content, so a link whose values are all still current stays."""
+    stale = []
+    for key in SHARE_KEYS:
+        if key not in in_url:
+            continue
+        if key in ("setup", "chat"):
+            try:
+                same = key in now and unpack(in_url[key]) == unpack(now[key])
+            except ValueError:  # a damaged value says nothing current
+                same = False
+        else:
+            same = in_url[key] == now.get(key)
+        if not same:
+            stale.append(key)
+    return stale
+
+
 def from_query(query: dict[str, str]) -> tuple[dict[str, Any], list[dict[str, str]], str | None]:
     """(setup extras, conversation, problem sentence) from a link's query parameters."""
     try:

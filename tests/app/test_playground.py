@@ -276,6 +276,28 @@ def test_share_link_round_trip_never_holds_a_key(oxen_app: OxenApp, make_app: Ma
     assert again.text_area(key=keys.SYSTEM).value == "Be brief."
 
 
+def test_the_address_bar_never_holds_an_outdated_state(oxen_app: OxenApp, make_app: MakeApp, stand_in: StandIn) -> None:
+    at = oxen_app()
+    at.number_input(key=keys.param("temperature")).set_value(0.25).run()
+    send(at, "remember me")
+    button(at, "Share link").click().run()
+    shared = dict(at.query_params)
+    assert {"provider", "model", "base_url", "setup", "chat"} <= set(shared)
+    at.run()  # nothing changed: the link stays
+    assert dict(at.query_params) == shared
+    at.number_input(key=keys.param("temperature")).set_value(0.9).run()
+    address = {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
+    assert "setup" not in address and address["model"] == "gpt-oss-120b"  # what still holds stays
+    # A reload of that address shows the page as it was left, never the shared 0.25.
+    reloaded = make_app(**address).run()
+    assert reloaded.number_input(key=keys.param("temperature")).value != 0.25
+    # The opened link itself: current until something changes (here the conversation).
+    opened = make_app(**{k: v[0] if isinstance(v, list) else v for k, v in shared.items()}).run()
+    assert "chat" in dict(opened.query_params)
+    send(opened, "one more")
+    assert "chat" not in dict(opened.query_params) and "setup" in dict(opened.query_params)
+
+
 def test_too_long_a_conversation_is_said_not_cut(oxen_app: OxenApp) -> None:
     import random
 

@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from lib.headers import Secret, SecretHeader
 from lib.providers import Extras
-from lib.share import Setup, from_query, pack, shared_extras, to_query
+from lib.share import Setup, from_query, pack, shared_extras, stale_keys, to_query
 
 HELICONE_VALUE = "sk-helicone-SHARE-9911"
 AZURE = Extras(
@@ -53,3 +53,20 @@ def test_a_crafted_link_cannot_set_credentials_or_move_the_key() -> None:
         "The link's header(s) Authorization, X-Api-Key, Content-Type, Bad Name, X-Bearer, Helicone-Auth, Host, "
         "the key's header were left out: a link cannot set them."
     ]
+
+
+def test_only_the_parts_of_a_link_that_changed_are_stale() -> None:
+    setup = Setup("oxen", "gpt-oss-120b", "http://h/api", {"temperature": 0.25}, "Be brief.",
+                  messages=[{"role": "user", "content": "hi"}])  # fmt: skip
+    link, _ = to_query(setup, "http://app/")
+    assert stale_keys(link, link) == []
+    # The same content packed again (another compression of equal JSON) is still current.
+    repacked = {**link, "setup": pack(from_query(link)[0])}
+    assert stale_keys(repacked, link) == []
+    setup.params["temperature"] = 0.9
+    setup.messages.append({"role": "assistant", "content": "hello"})
+    now, _ = to_query(setup, "http://app/")
+    assert stale_keys(link, now) == ["setup", "chat"]
+    assert stale_keys({**link, "model": "other"}, now) == ["model", "setup", "chat"]
+    assert stale_keys({"setup": "damaged!"}, now) == ["setup"]
+    assert stale_keys({"provider": "oxen", "c": "42"}, now) == []  # not a share parameter: not ours to judge
