@@ -35,6 +35,7 @@ class ChatMessage:
     metrics: Metrics | None = None
     usage: Usage | None = None
     max_tokens: int | None = None  # the limit the answer was asked with, when one was sent
+    outdated: bool = False  # an answer whose question was edited after it was given
 
     def start(self, max_tokens: int | None) -> None:
         """Empty the message for an answer that is about to stream in."""
@@ -62,11 +63,34 @@ class ChatMessage:
 
 
 def mark_cut(messages: list[ChatMessage], stopped: bool) -> None:
-    """An answer still "running" when a run starts was cut by that run's click: Streamlit starts the
-    new run at once and the old one stops at its next yield point, so it may not have marked itself.
-    `stopped`: the click was Stop."""
-    if messages and messages[-1].status in ("running", "interrupted"):
+    """An answer still "running" when a run starts was cut by that run's click (the run that streamed
+    it cannot tell a Stop from another click: Streamlit stops it the same way). `stopped`: the click
+    was a Stop. An answer already marked keeps its mark."""
+    if messages and messages[-1].status == "running":
         messages[-1].status = "stopped" if stopped else "interrupted"
+
+
+def edit(messages: list[ChatMessage], message_id: int, text: str, regenerate: bool) -> None:
+    """Give a message new text. `regenerate`: drop everything after it (the caller asks again);
+    otherwise the answers below it, if its text changed, are marked as answering the old text."""
+    at = next((i for i, m in enumerate(messages) if m.id == message_id), None)
+    if at is None:
+        return
+    changed = messages[at].content != text
+    messages[at].content = text
+    if regenerate:
+        del messages[at + 1 :]
+    elif changed:
+        for later in messages[at + 1 :]:
+            if later.role == "assistant":
+                later.outdated = True
+
+
+def shows_metrics(answer: ChatMessage) -> bool:
+    """Whether an answer has a metrics strip: it reached the model (something arrived, or it ended
+    without an error). A request refused before sending, or failed before any byte, has none."""
+    m = answer.metrics
+    return answer.role == "assistant" and m is not None and (m.ttft is not None or answer.error is None)
 
 
 def has_question(messages: Sequence[ChatMessage]) -> bool:

@@ -1,13 +1,26 @@
 """Chat rendering, the streaming loop that keeps every delta in session state, and the buttons under a
-conversation (fix and retry, Regenerate, Clear)."""
+conversation (fix and retry, Regenerate or Send, Clear and its Undo, Stop)."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
 import streamlit as st
 
-from lib.client import ChatClient
-from lib.conversation import ChatMessage, drop_answers, has_question, metrics_line, raised_max_tokens
-from lib.events import Done, Pricing, ReasoningDelta, RefusalDelta, TextDelta
+from lib.client import ChatClient, ChatStream
+from lib.conversation import (
+    ChatMessage,
+    drop_answers,
+    edit,
+    has_question,
+    mark_cut,
+    metrics_line,
+    raised_max_tokens,
+    shows_metrics,
+)
+from lib.events import ChatResult, Done, Event, Pricing, ReasoningDelta, RefusalDelta, TextDelta
 from lib.params import ParamSpec
 from lib.providers import Provider
 from lib.request import ChatRequest
@@ -21,15 +34,78 @@ STATUS_NOTE = {
     "interrupted": "Interrupted by another action: the answer above is what arrived before it.",
     "incomplete": "Incomplete: the stream ended without saying it was finished.",
 }
+OUTDATED_NOTE = "Answers an earlier version of the question: it was edited after this answer."
 WINDOW = 20  # messages drawn at first; "Show earlier messages" adds as many again
+SETTLE_WAIT = 3.0  # seconds a new run waits for the cut stream's thread to write its last state
+LIVE_KEY = "live-answer"  # the streaming answer's container: CSS class st-key-live-answer
+
+# Stopping the script (the chat input's stop button, the app's own Stop) ends the run with no rerun,
+# so nothing more can be drawn: the cursor and any text not drawn yet would stay until the next
+# click. This watches for that state (the app idle while a streaming answer is still on the page)
+# and clicks a hidden button once, so the next run draws the finished answer. It runs in the page,
+# reads no page content and sends nothing but that click.
+_AFTER_STOP_SCRIPT = """
+<script>
+(() => {
+  if (window.__workbenchAfterStop) return;
+  window.__workbenchAfterStop = true;
+  const check = () => {
+    const app = document.querySelector("[data-testid='stApp']");
+    if (!app || app.getAttribute("data-test-script-state") !== "notRunning") return;
+    const live = document.querySelector(".st-key-%s:not([data-after-stop])");
+    const button = document.querySelector(".st-key-%s button");
+    if (!live || !button) return;
+    live.setAttribute("data-after-stop", "1");
+    button.click();
+  };
+  new MutationObserver(check).observe(document.body, {
+    subtree: true, attributes: true, attributeFilter: ["data-test-script-state"],
+  });
+})();
+</script>
+"""
 
 
-def _edit_box(msg: ChatMessage) -> None:
+@dataclass
+class LiveRun:
+    """The answer streaming in this session's running script. A click starts a new run at once while
+    the old one goes on until its next Streamlit call: the new run cancels the stream and waits for
+    `settled`, so it draws the answer as it ended (all its text, its metrics), not half-written."""
+
+    stream: ChatStream
+    settled: threading.Event
+
+
+def settle(messages: list[ChatMessage], stopped: bool) -> None:
+    """At the start of a run: end an answer a click cut, wait for its last state, mark how it ended
+    (`stopped`: the click was a Stop)."""
+    live: LiveRun | None = st.session_state.pop(keys.LIVE, None)
+    if live is not None:
+        live.stream.cancel()
+        live.settled.wait(SETTLE_WAIT)
+    mark_cut(messages, stopped)
+
+
+def after_stop_watch() -> None:
+    """The hidden button (and its script) that redraws the page once a stopped run is over."""
+    with st.container(key="after-stop"):
+        st.button("Show the stopped answer", key=keys.AFTER_STOP)
+        st.html(_AFTER_STOP_SCRIPT % (LIVE_KEY, "after-stop"), unsafe_allow_javascript=True)
+
+
+def _edit_box(msg: ChatMessage, messages: list[ChatMessage]) -> None:
+    """The message's text in a field; for a question, Save and regenerate (first, the default) or
+    Save (answers below it are then marked as answering the old text)."""
     ss = st.session_state
     text = st.text_area("Edit message", msg.content, key=keys.edit_text(msg.id), height=120)
     row = st.container(horizontal=True)
-    if row.button("Save", key=keys.edit_save(msg.id), type="primary"):
-        msg.content = text
+    question = msg.role == "user"
+    if question and row.button("Save and regenerate", key=keys.edit_regenerate(msg.id), type="primary"):
+        edit(messages, msg.id, text, regenerate=True)
+        ss[keys.EDITING] = None
+        ask_again()
+    if row.button("Save", key=keys.edit_save(msg.id), type="secondary" if question else "primary"):
+        edit(messages, msg.id, text, regenerate=False)
         ss[keys.EDITING] = None
         st.rerun()
     if row.button("Cancel", key=keys.edit_cancel(msg.id)):
@@ -39,6 +115,8 @@ def _edit_box(msg: ChatMessage) -> None:
 
 def _notes(msg: ChatMessage) -> None:
     """Under an answer: how it ended when not plainly, its error, its metrics."""
+    if msg.outdated:
+        st.caption(":material/history: " + OUTDATED_NOTE)
     if msg.other_parts:
         names = ", ".join(dict.fromkeys(msg.other_parts))
         st.caption(f"The answer also holds content this page does not show: {names}.")
@@ -51,7 +129,7 @@ def _notes(msg: ChatMessage) -> None:
                    "Cut at the provider's token limit: the model had more to say.")  # fmt: skip
     if msg.error:
         st.error(msg.error)
-    if msg.role == "assistant" and msg.metrics is not None:
+    if shows_metrics(msg):
         st.caption(metrics_line(msg))
 
 
@@ -74,7 +152,8 @@ def render_message(msg: ChatMessage, messages: list[ChatMessage] | None = None) 
             with st.expander("Reasoning", expanded=False):
                 st.markdown(safe_markdown(msg.reasoning))
         if editing:
-            _edit_box(msg)
+            assert messages is not None
+            _edit_box(msg, messages)
         elif msg.content:
             st.markdown(safe_markdown(msg.content))
         if msg.refusal:
@@ -123,47 +202,86 @@ def offer_fixes(answer: ChatMessage, provider: Provider, max_tokens: ParamSpec |
             ask_again()
 
 
-def chat_actions(messages: list[ChatMessage], can_send: bool) -> None:
-    """The buttons "Regenerate" (the last question again) and "Clear", in the container `chat-actions`."""
+def _clear(messages: list[ChatMessage]) -> None:
+    st.session_state[keys.CLEARED] = list(messages)
+    messages.clear()
+    st.session_state.pop(keys.SHARE_RESULT, None)
+
+
+def _undo_clear(messages: list[ChatMessage]) -> None:
+    messages[:] = st.session_state.pop(keys.CLEARED, None) or []
+
+
+def chat_actions(messages: list[ChatMessage], can_send: bool, streaming: bool) -> None:
+    """One row, always in the same place and in the same order, so nothing moves while an answer
+    streams: "Send" (a question waiting for its answer, e.g. after an import or an edit) or
+    "Regenerate", then "Clear", then "Stop" while an answer streams or "Undo clear" just after a Clear."""
     actions = st.container(horizontal=True, key="chat-actions")
-    if actions.button("Regenerate", disabled=not can_send or not has_question(messages)):
+    waiting = bool(messages) and messages[-1].role == "user" and not streaming
+    if waiting:
+        if actions.button("Send", type="primary", disabled=not can_send, key="chat-send"):
+            ask_again()
+    elif actions.button("Regenerate", disabled=not can_send or not has_question(messages), key="chat-regenerate"):
         drop_answers(messages)
         ask_again()
-    if actions.button("Clear"):
-        messages.clear()
-        st.session_state.pop(keys.SHARE_RESULT, None)
-        st.rerun()
+    actions.button("Clear", disabled=not messages, key="chat-clear", on_click=_clear, args=(messages,))
+    if streaming:
+        actions.button("Stop", key=keys.STOP, icon=":material/stop_circle:")
+    elif st.session_state.get(keys.CLEARED):
+        actions.button("Undo clear", key="chat-undo-clear", icon=":material/undo:", on_click=_undo_clear,
+                       args=(messages,))  # fmt: skip
+
+
+def _finish_cut(msg: ChatMessage, stream: ChatStream, events: Iterator[Event]) -> None:
+    """A run cut mid-stream: stop the request and keep the answer as it ended (text, usage, metrics so
+    far). The status stays as the page judged it: the next run marks a still "running" one."""
+    stream.cancel()
+    result: ChatResult | None = None
+    for event in events:  # after cancel() the same iteration ends at once with Done (status "stopped")
+        if isinstance(event, Done):
+            result = event.result
+    if result is not None:
+        status = msg.status
+        msg.record(result)
+        msg.status = status
 
 
 def stream_into(msg: ChatMessage, request: ChatRequest, key: str | None, pricing: Pricing | None) -> None:
     """Run the request, drawing deltas as they arrive and keeping each one in `msg` at once, so a
-    click or Stop mid-stream (Streamlit interrupts this run) leaves the partial answer, marked."""
+    click or Stop mid-stream (Streamlit interrupts this run) leaves the partial answer and its metrics."""
+    ss = st.session_state
     msg.start(request.params.get("max_tokens"))
-    with st.chat_message("assistant"):
+    with st.container(key=LIVE_KEY), st.chat_message("assistant"):
         reasoning = LiveReasoning()
         live = LiveMarkdown()
         live.tail.markdown("…")
-        client = ChatClient()
-        stream = client.stream(request, key, pricing)
-        try:
-            for event in stream:
-                if isinstance(event, TextDelta):
-                    msg.content += event.text
-                    live.update(msg.content)
-                elif isinstance(event, ReasoningDelta):
-                    msg.reasoning += event.text
-                    reasoning.update(msg.reasoning)
-                elif isinstance(event, RefusalDelta):  # kept as it arrives; drawn marked once it is over
-                    msg.refusal += event.text
-                elif isinstance(event, Done):
-                    msg.record(event.result)
-                    live.update(msg.content, final=True)
-        except BaseException:
-            # Streamlit stops or reruns this script by raising inside it: keep what arrived. Which
-            # click it was is only known on the next run (the Playground marks a Stop as "stopped").
-            if msg.status == "running":  # the next run may already have marked it "stopped"
-                msg.status = "interrupted"
-            raise
-        finally:
-            stream.cancel()
-            client.close()
+    client = ChatClient()
+    stream = client.stream(request, key, pricing)
+    run = LiveRun(stream, threading.Event())
+    ss[keys.LIVE] = run
+    events = iter(stream)
+    try:
+        for event in events:
+            if isinstance(event, TextDelta):
+                msg.content += event.text
+                live.update(msg.content)
+            elif isinstance(event, ReasoningDelta):
+                msg.reasoning += event.text
+                reasoning.update(msg.reasoning)
+            elif isinstance(event, RefusalDelta):  # kept as it arrives; drawn marked once it is over
+                msg.refusal += event.text
+            elif isinstance(event, Done):
+                msg.record(event.result)
+                live.update(msg.content, final=True)
+    except BaseException:
+        # Streamlit stops or reruns this script by raising inside one of its calls: keep what
+        # arrived. Which click it was is only known to the next run, which marks the status.
+        if msg.status == "running":
+            _finish_cut(msg, stream, events)
+        raise
+    finally:
+        stream.cancel()
+        client.close()
+        if ss.get(keys.LIVE) is run:
+            del ss[keys.LIVE]
+        run.settled.set()

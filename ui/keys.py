@@ -79,6 +79,10 @@ def edit_save(message_id: int) -> str:
     return f"edit_save_{message_id}"
 
 
+def edit_regenerate(message_id: int) -> str:
+    return f"edit_regenerate_{message_id}"
+
+
 def edit_cancel(message_id: int) -> str:
     return f"edit_cancel_{message_id}"
 
@@ -109,6 +113,9 @@ EDITING = "editing"  # the id of the message being edited, or None
 # The Playground's own widgets and flags.
 CHAT_INPUT = "playground_input"
 STOP = "playground_stop"  # the Stop button while an answer streams
+AFTER_STOP = "playground_after_stop"  # hidden button the page's script clicks once a stopped run is idle
+LIVE = "playground_live"  # the answer streaming in the running script (ui/chat.py LiveRun), if any
+CLEARED = "playground_cleared"  # the conversation "Clear" removed, until Undo or the next message
 RETRY = "playground_retry"  # send again on the next run (Regenerate, retry after a fix)
 INLINE_KEY = "inline_key"  # "Paste an API key for this session" under a rejected-key error
 CURL_TEXT = "curl_text"
