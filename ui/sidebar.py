@@ -58,12 +58,21 @@ def model_details_cached(provider: Provider, key: str | None, model: str) -> dic
     return cache[k]
 
 
+# What a plain OpenAI-style listing entry holds; anything more is a catalog's model object (Oxen's shape).
+PLAIN_ENTRY = frozenset({"id", "object", "created", "owned_by", "permission", "permissions", "root", "parent"})
+
+
 def _with_schema(provider: Provider, key: str | None, info: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A listing that leaves the request schema out (rather than null) gets the model's own object,
-    so the Playground's form is built from the schema whenever the provider has one."""
-    if info is None or provider.local or "json_request_schema" in info or "request_schema" in info:
+    """A listing that leaves the request schema or the pricing out (rather than null) gets the model's
+    own object, so the form and the answer's cost come from it whenever the server has one, whatever
+    the provider is called (Custom pointed at an Oxen-style server too). A plain OpenAI list says
+    nothing more about a model, so it costs no extra request."""
+    if info is None or provider.local or not provider.has_model_details:
         return info
-    if not provider.describes_params:
+    has_schema = "json_request_schema" in info or "request_schema" in info
+    if has_schema and "pricing" in info:
+        return info
+    if not provider.describes_params and set(info) <= PLAIN_ENTRY:
         return info
     full = model_details_cached(provider, key, info["id"])
     return full if isinstance(full, dict) else info

@@ -7,11 +7,13 @@ from pathlib import Path
 import pytest
 
 from lib.errors import InvalidBaseURL
+from lib.events import Pricing
 from lib.local_model import MODEL_ID, LocalServer
 from lib.providers import builtin_providers, validate_base_url, with_base_url
 from lib.request import Message
 from tests.app.conftest import MakeApp
 from tests.support.apptest import answers, button, engine_error, send, sidebar_widget, users
+from tests.support.catalog import GPT_OSS_120B
 from tests.support.environment import AppEnv
 from tests.support.stand_in import StandIn, free_port
 from ui import keys
@@ -152,3 +154,26 @@ def test_details_on_the_local_model_shows_the_request_that_works_there(local_app
     [curl] = [c.value for c in at.code if c.value.startswith("curl")]
     assert curl.endswith("/v1/models'")  # not /models/{id}: llama.cpp's server answers that with 404
     assert any("has no GET /models/{id}" in c.value for c in at.caption)
+
+
+def test_cost_comes_from_the_model_object_whatever_the_provider_is_called(make_app: MakeApp, stand_in: StandIn) -> None:
+    # An Oxen-style server as "Custom", whose listing leaves the price and the schema to the model object.
+    stand_in.listing_drops, stand_in.list_without_schemas = ("pricing",), True
+    at = make_app(provider="custom", base_url=stand_in.base_url, model="gpt-oss-120b").run()
+    assert at.number_input(key=keys.param("temperature")).placeholder == "Not sent · default 0.7"  # its schema
+    send(at, "What does this cost?")
+    answer = at.session_state[keys.MESSAGES][-1]
+    price = GPT_OSS_120B["pricing"]
+    cost = Pricing(price["input_cost_per_token"], price["output_cost_per_token"]).cost(answer.usage)
+    assert cost is not None and answer.metrics.cost == cost
+    assert f"**Cost** ${cost:.6f}" in next(c.value for c in at.caption if "TTFT" in c.value)
+    fetched = [r.path for r in stand_in.requests if r.path.startswith("/api/ai/models/")]
+    assert fetched == ["/api/ai/models/gpt-oss-120b"]  # once, then kept for the session
+
+
+def test_a_plain_listing_costs_no_extra_request(make_app: MakeApp, stand_in: StandIn) -> None:
+    stand_in.listing_drops = tuple(k for k in GPT_OSS_120B if k not in ("id", "object", "created", "owned_by"))
+    at = make_app(provider="custom", base_url=stand_in.base_url, model="gpt-oss-120b").run()
+    send(at, "hi")
+    assert [r.path for r in stand_in.requests if r.path.startswith("/api/ai/models/")] == []
+    assert "**Cost** unknown" in next(c.value for c in at.caption if "TTFT" in c.value)

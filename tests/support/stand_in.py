@@ -78,6 +78,7 @@ class StandIn:
         self.models_status: int | None = None  # make /models fail with this status
         self.last_token_at: list[float] = []  # wall-clock time each stream's last content token was sent
         self.list_without_schemas = False  # list models as some providers do: no schema keys at all
+        self.listing_drops: tuple[str, ...] = ()  # more keys the listing leaves out (the model object has them)
         self.server: uvicorn.Server | None = None
         self.port = 0
         self.app = Starlette(routes=[Route("/{path:path}", self._route, methods=["GET", "POST"])])
@@ -94,6 +95,7 @@ class StandIn:
 
     def reset(self) -> None:
         self.list_without_schemas = False
+        self.listing_drops = ()
         self.requests.clear()
         self.queue.clear()
         self.default = Behaviour()
@@ -147,8 +149,9 @@ class StandIn:
             return denied
         if sub in ("/models", "/models/"):
             data = MODELS
-            if self.list_without_schemas:
-                drop = ("json_request_schema", "request_schema")
+            if self.list_without_schemas or self.listing_drops:
+                schemas = ("json_request_schema", "request_schema") if self.list_without_schemas else ()
+                drop = self.listing_drops + schemas
                 data = [{k: v for k, v in m.items() if k not in drop} for m in MODELS]
             dev = request.query_params.get("developer_name")
             if dev:
