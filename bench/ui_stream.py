@@ -90,7 +90,7 @@ SHAPES: dict[str, tuple[Callable[[int], str], str]] = {
         "\n   ```\n",
     ),
     "indented code": (_lines(lambda i: f"    row {i}: {i * 3} ok\n", "Output:\n\n"), "\n"),
-    "one line, no break (base64)": (_lines(_base64ish, "The file:\n\n"), "\n"),
+    "one line without a break (base64)": (_lines(_base64ish, "The file:\n\n"), "\n"),
     "one line of JSON in a fence": (
         _lines(lambda i: f'{{"id":{i},"name":"item-{i}","tags":["a","b"]}},', '```json\n{"items":['),
         '"]}\n```\n',

@@ -254,7 +254,7 @@ def stream_into(msg: ChatMessage, request: ChatRequest, key: str | None, pricing
     with st.container(key=LIVE_KEY), st.chat_message("assistant"):
         reasoning = LiveReasoning()
         live = LiveMarkdown()
-        live.tail.markdown("…")
+        live.waiting()
     client = ChatClient()
     stream = client.stream(request, key, pricing)
     run = LiveRun(stream, threading.Event())
@@ -263,6 +263,8 @@ def stream_into(msg: ChatMessage, request: ChatRequest, key: str | None, pricing
     try:
         for event in events:
             if isinstance(event, TextDelta):
+                if msg.reasoning:  # the answer has begun: the reasoning is drawn whole, once
+                    reasoning.update(msg.reasoning, final=True)
                 msg.content += event.text
                 live.update(msg.content)
             elif isinstance(event, ReasoningDelta):
@@ -273,6 +275,8 @@ def stream_into(msg: ChatMessage, request: ChatRequest, key: str | None, pricing
             elif isinstance(event, Done):
                 msg.record(event.result)
                 live.update(msg.content, final=True)
+                if msg.reasoning:
+                    reasoning.update(msg.reasoning, final=True)
     except BaseException:
         # Streamlit stops or reruns this script by raising inside one of its calls: keep what
         # arrived. Which click it was is only known to the next run, which marks the status.

@@ -1,0 +1,114 @@
+"""The streaming cut logic (lib/markdown_stream.py): whatever the text and however it arrives, the
+pieces drawn at the end of the stream render exactly as the whole text (checked with a real
+CommonMark parser, markdown-it-py, tables on as in Streamlit), and the live tail stays short."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+from lib.markdown_stream import MarkdownStream, Piece
+from lib.safe_markdown import safe_markdown
+
+MD = MarkdownIt("commonmark").enable("table").disable("html_block").disable("html_inline")
+HTML_MD = MarkdownIt("commonmark").enable("table")  # raw HTML blocks on: their own block rules
+
+LINES = [
+    "", " ", "\t", "plain words here", "more words", "- item", "* star item", "+ plus", "-", "- ",
+    "1. one", "2) two", "10. ten", "1234567890. no", "  two spaces", "   three", "    four spaces",
+    "      six", "\tcode after tab", "- - nested", "1. - mixed", "> quote", ">", "> > deep", ">- quoted item",
+    "> ```", "```", "```py", "``` `bad`", "~~~", "~~~~", "````", "  ```", "   ~~~ x", "- ```", "  - ```",
+    "# heading", "## h2 #", "---", "***", "- - -", "===", "| a | b |", "|---|---|", "| 1 | 2 |", "a | b",
+    "<pre>", "</pre>", "<script>", "<!--", "-->", "<div>", "<?php", "?>", "[ref]: /url", "[ref]",
+    "[ref\\]]: /u", "[^1]: note", "see [ref] and [x][ref]", "**bold** and _it_", "`code` span", "a\\",
+    "![img](/i.png)", "[l](javascript:alert(1))", "http://x.y", "&amp; &#35;", "\\# not a heading",
+]  # fmt: skip
+
+lines = st.lists(st.sampled_from(LINES) | st.text(alphabet=" \t>-*+#`~|\\[]():!1.ab\n", max_size=12), max_size=30)
+endings = st.sampled_from(["\n", "\r\n", "\r"])
+
+
+def html(pieces: list[Piece], md: MarkdownIt = MD) -> str:
+    return "".join(md.render(p.text) for p in pieces)
+
+
+def stream(text: str, cuts: list[int], part_size: int) -> tuple[MarkdownStream, list[list[Piece]]]:
+    """Feed `text` in chunks ending at `cuts`, then end the stream; return every update's pieces."""
+    live = MarkdownStream(part_size=part_size)
+    seen = [live.update(text[:at]) for at in sorted(set(cuts))]
+    seen.append(live.update(text, final=True))
+    return live, seen
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    lines,
+    endings,
+    st.lists(st.integers(min_value=0, max_value=2000), max_size=40),
+    st.integers(min_value=4, max_value=80),
+)
+@example(["```", "a", "", "b", "```", "", "c"], "\n", [3, 9], 4)
+@example(["- a", "", "- b", "", "c"], "\n", [4, 8], 4)
+@example(["[x]", "", "[x]: /u"], "\n", [4], 4)
+def test_the_end_of_a_stream_renders_as_the_whole_text(
+    parts: list[str], ending: str, cuts: list[int], part_size: int
+) -> None:
+    text = ending.join(parts)
+    cuts = [c % (len(text) + 1) for c in cuts]
+    _, seen = stream(text, cuts, part_size)
+    final = seen[-1]
+    assert "".join(p.text for p in final) == text
+    assert not any(p.part for p in final)
+    assert html(final) == MD.render(text)
+    assert html(final, HTML_MD) == HTML_MD.render(text)
+    # What is drawn is each piece through safe_markdown: that too renders as the whole text does.
+    assert "".join(MD.render(safe_markdown(p.text)) for p in final) == MD.render(safe_markdown(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines, st.lists(st.integers(min_value=0, max_value=5000), max_size=60))
+def test_exact_blocks_never_change_and_the_tail_stays_short(parts: list[str], cuts: list[int]) -> None:
+    text = "\n".join(parts * 20)
+    cuts = [c % (len(text) + 1) for c in cuts]
+    _, seen = stream(text, cuts, 40)
+    frozen: list[str] = []
+    for pieces in seen[:-1]:
+        exact = []
+        for p in pieces[:-1]:  # the last piece is the live tail
+            if p.part:
+                break
+            exact.append(p.text)
+        assert exact[: len(frozen)] == frozen  # a block once frozen is never drawn again
+        frozen = exact
+        assert len(pieces[-1].text) <= 40 + 60  # a part, and what reopens its context
+
+
+@pytest.mark.parametrize(
+    "opening",
+    ["```python\n", "~~~\n", "1. Run:\n\n   ```bash\n", "> ```\n", "- a\n", "| a |\n|---|\n", "> q\n", "",
+     "    code\n"],
+)  # fmt: skip
+def test_a_long_open_block_streams_as_parts_and_ends_whole(opening: str) -> None:
+    body = "".join(f"line {i} " + ("x" * (i % 7)) + ("\n" if "code" not in opening else "\n    ") for i in range(3000))
+    text = opening + body
+    live = MarkdownStream(part_size=500)
+    longest, parts = 0, 0
+    for at in range(0, len(text), 97):
+        pieces = live.update(text[:at])
+        longest = max(longest, len(pieces[-1].text))
+        parts = max(parts, sum(p.part for p in pieces))
+    assert longest < 700  # the live tail stays about a part long, however long the block grows
+    assert parts > 50
+    final = live.update(text, final=True)
+    assert html(final) == MD.render(text)
+    assert len(final) == 1
+
+
+def test_a_line_without_a_break_streams_as_parts() -> None:
+    for text in ("A" * 50_000, "```json\n" + '{"a":1,' * 8000, "- " + "word " * 10_000):
+        live = MarkdownStream(part_size=500)
+        longest = max(len(live.update(text[:at])[-1].text) for at in range(0, len(text), 101))
+        assert longest < 700, text[:20]
+        assert html(live.update(text, final=True)) == MD.render(text)
