@@ -121,6 +121,10 @@ class LocalServer:
         self.log_path = log_path or settings.workbench_home() / "local-model.log"
         self.process: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
+        # One client for every health poll: `httpx.get` builds a TLS context per call (~0.1 s of CPU,
+        # five times a second while the server loads), which competes with the loading server.
+        # Loopback plain HTTP needs no TLS and no proxy from the environment.
+        self._http = httpx.Client(verify=False, trust_env=False)
 
     @property
     def base_url(self) -> str:
@@ -130,7 +134,7 @@ class LocalServer:
         """ "ours" when our model answers there, "foreign" when something else does, "busy" when
         something took the connection but did not answer in time, else "down"."""
         try:
-            r = httpx.get(f"{self.base_url}/models", timeout=2.0)
+            r = self._http.get(f"{self.base_url}/models", timeout=2.0)
             ids = [m.get("id") for m in r.json().get("data", [])] if r.status_code == 200 else []
         except httpx.TimeoutException:
             # A model server generating on a loaded machine can take seconds to answer even this;
@@ -213,7 +217,7 @@ class LocalServer:
     def _one_token(self) -> bool:
         """Only a real completion proves the build works (a CPU-tuned build dies right here)."""
         try:
-            r = httpx.post(
+            r = self._http.post(
                 f"{self.base_url}/chat/completions",
                 json={"model": MODEL_ID, "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1},
                 timeout=30.0,
