@@ -180,8 +180,8 @@ def _model_field(provider_id: str, listing: Listing) -> str | None:
 
 
 def _listing_problem(provider: Provider, listing: Listing) -> None:
-    if isinstance(listing, str):
-        st.caption(f"Could not list models: {listing}")
+    if isinstance(listing, str):  # often the first sign of a wrong Base URL or key: not a footnote
+        st.warning(f"Could not list models: {listing}")
         if st.button("Retry listing"):
             del st.session_state[keys.MODELS_CACHE][(provider.id, provider.base_url)]
             st.rerun()
