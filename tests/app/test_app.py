@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from lib.errors import InvalidBaseURL
@@ -12,7 +14,7 @@ from lib.local_model import MODEL_ID, LocalServer
 from lib.providers import builtin_providers, validate_base_url, with_base_url
 from lib.request import Message
 from tests.app.conftest import MakeApp
-from tests.support.apptest import answers, button, engine_error, send, sidebar_widget, users
+from tests.support.apptest import answers, button, curl_code, engine_error, send, sidebar_widget, users
 from tests.support.catalog import GPT_OSS_120B
 from tests.support.environment import AppEnv
 from tests.support.stand_in import StandIn, free_port
@@ -177,3 +179,24 @@ def test_a_plain_listing_costs_no_extra_request(make_app: MakeApp, stand_in: Sta
     send(at, "hi")
     assert [r.path for r in stand_in.requests if r.path.startswith("/api/ai/models/")] == []
     assert "**Cost** unknown" in next(c.value for c in at.caption if "TTFT" in c.value)
+
+
+MOOD = {
+    "type": "object",
+    "properties": {"mood": {"enum": ["happy", "sad", "calm"]}, "sunny": {"type": "boolean"}},
+    "required": ["mood", "sunny"],
+}
+
+
+def test_a_json_schema_on_the_local_model_is_answered_with_json_that_validates(local_app: MakeApp) -> None:
+    at = local_app().run()
+    assert at.selectbox(key=keys.param("response_format")).options == ["Text", "JSON object", "JSON schema"]
+    at.selectbox(key=keys.param("response_format")).set_value("json_schema").run()
+    at.text_area(key=keys.param("response_format", "schema")).set_value(json.dumps(MOOD)).run()
+    # The code shows what is really sent: llama.cpp's own form of a JSON schema.
+    body = json.loads(curl_code(at).split("-d '", 1)[1].rsplit("'", 1)[0])
+    assert body["response_format"] == {"type": "json_object", "schema": MOOD}
+    send(at, "How is the weather today?")
+    assert not at.exception and [e.value for e in at.error] == []
+    [answer] = answers(at)
+    jsonschema.validate(json.loads(answer), MOOD)
