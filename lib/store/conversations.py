@@ -19,7 +19,7 @@ from lib.store.search import conversation_filter
 from lib.store.tables import conversations
 
 MAX_PAGE = 500
-COUNT_LIMIT = 1_000  # a search of a very common word counts this far ("1,000+")
+COUNT_LIMIT = 500  # a search of a very common word counts this far ("500+")
 TITLE_LENGTH = 80
 
 _SORT: dict[str, Any] = {
@@ -88,6 +88,7 @@ class Conversations(StoreBase):
     def _filters(self, owner: str, query: ConversationQuery) -> list[sa.ColumnElement[bool]]:
         """The query's conditions but its text (which needs a connection: `conversation_filter`)."""
         c = conversations.c
+        # The owner first: list_conversations may restate it.
         where = [c.owner == owner, c.deleted_at.is_not(None) if query.deleted else c.deleted_at.is_(None)]
         for column, value in ((c.provider, query.provider), (c.model, query.model), (c.page, query.page),
                               (c.status, query.status), (c.starred, query.starred)):  # fmt: skip
@@ -112,6 +113,8 @@ class Conversations(StoreBase):
             walked = search is not None and search.walked
             if search is not None:
                 where.append(search.condition)
+                if search.by_key:  # the same owner test, in a form no index serves: see Search.by_key
+                    where[0] = sa.func.coalesce(conversations.c.owner, "") == owner
             rows = conn.execute(
                 sa.select(conversations).where(*where).order_by(*order).limit(limit).offset(max(0, query.offset))
             ).all()
