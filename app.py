@@ -6,7 +6,34 @@ import streamlit as st
 
 from ui import keys, sidebar, state
 
+# The Playground fits the window: its chat and its side panel are boxes that scroll on their own, so
+# the page itself never scrolls (a long page scrolled to its bottom hid the title and the answer).
+# Below 1200 px the side panel goes under the chat at full width, so fields and code keep their lines.
+STYLE = """
+<style>
+.stMainBlockContainer:has(.st-key-playground) { padding: 2.75rem 2.5rem 0.75rem; }
+.stMainBlockContainer:has(.st-key-playground) h1 { font-size: 2rem; padding: 0 0 0.25rem 0; }
+/* A fixed-height container is a wrapper (a flex item of that height) around the scrolling block. */
+[data-testid="stLayoutWrapper"]:has(> .st-key-chat-box) { --box: max(16rem, calc(100dvh - 15.5rem)); }
+[data-testid="stLayoutWrapper"]:has(> .st-key-side-panel) { --box: max(20rem, calc(100dvh - 7.5rem)); }
+[data-testid="stLayoutWrapper"]:has(> .st-key-chat-box, > .st-key-side-panel) {
+  flex: 0 0 var(--box) !important; height: var(--box) !important; min-height: 0;
+}
+.st-key-chat-box, .st-key-side-panel { height: 100% !important; }
+.st-key-after-stop { display: none; }
+@media (max-width: 1200px) {
+  .st-key-playground [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"]) { flex-direction: column; }
+  .st-key-playground [data-testid="stColumn"] { width: 100% !important; flex: 1 1 auto !important; }
+  [data-testid="stLayoutWrapper"]:has(> .st-key-side-panel) { flex: 0 0 auto !important; }
+  [data-testid="stLayoutWrapper"]:has(> .st-key-side-panel), .st-key-side-panel {
+    height: auto !important; overflow: visible !important;
+  }
+}
+</style>
+"""
+
 st.set_page_config(page_title="Workbench", page_icon=":material/science:", layout="wide")
+st.html(STYLE)
 state.init()
 
 pages = [

@@ -155,13 +155,15 @@ def side_panel() -> None:
 
 
 def welcome(conn: Connection | None) -> None:
-    """The empty Playground: what the app is and what to do first."""
-    st.markdown("#### :material/science: Workbench")
-    st.markdown("Try a chat model, tune the request, and copy it as code that runs as it is.")
-    if conn is None:
-        st.info("Choose a provider and a model in the sidebar to start.")
-    else:
-        st.caption(f"Chatting with **{conn.model}** on {conn.provider.label}. Type below; Shift+Enter adds a line.")
+    """The empty Playground: what the app is and what to do first. One element, so the first message
+    replaces it at once (a second one would linger under the streaming answer until the run ends)."""
+    with st.container(key="welcome"):
+        st.markdown("#### :material/science: Workbench")
+        st.markdown("Try a chat model, tune the request, and copy it as code that runs as it is.")
+        if conn is None:
+            st.info("Choose a provider and a model in the sidebar to start.")
+        else:
+            st.caption(f"Chatting with **{conn.model}** on {conn.provider.label}. Type below; Shift+Enter adds a line.")
 
 
 def conversation_column(conn: Connection | None, streaming: bool) -> None:

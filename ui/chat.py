@@ -284,8 +284,8 @@ def stream_into(msg: ChatMessage, request: ChatRequest, key: str | None, pricing
             _finish_cut(msg, stream, events)
         raise
     finally:
+        # No Streamlit call here, not even session state: once the script is stopped it raises.
+        # The next run takes `run` out of session state.
+        run.settled.set()
         stream.cancel()
         client.close()
-        if ss.get(keys.LIVE) is run:
-            del ss[keys.LIVE]
-        run.settled.set()

@@ -327,7 +327,7 @@ def test_curl_import_fills_everything_and_moves_the_key(oxen_app: OxenApp, stand
     assert users(at) == ["Imported hi"]
     assert any("top_k" in w.value for w in at.warning)
     no_key_in_code(at, TYPED)
-    button(at, "Regenerate").click().run()
+    button(at, "Send").click().run()  # the imported question waits for its answer: Send, not Regenerate
     sent = stand_in.chat_requests()[-1]
     assert sent.json()["temperature"] == 0.4 and sent.json()["top_k"] == 5
     assert sent.headers["authorization"] == f"Bearer {TYPED}"
