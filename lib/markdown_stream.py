@@ -267,11 +267,15 @@ def _interrupts(rest: str) -> bool:
 @dataclass(frozen=True)
 class Piece:
     """Markdown to draw in one element. `part`: a provisional part of a block still open (drawn
-    again whole when it closes); `code`: the block is a code block (parts of it look like one)."""
+    again whole when it closes). How a part goes on from the one before (`joins`) and into the next
+    (`continues`), so that the page can draw their seams away: "code" (the same code block), "inline"
+    (the same paragraph, on the same line), "table" (more rows of the same table), "block" (more of
+    the same list or quote), "" (not a part)."""
 
     text: str
     part: bool = False
-    code: bool = False
+    joins: str = ""
+    continues: str = ""
 
 
 class MarkdownStream:
@@ -292,7 +296,7 @@ class MarkdownStream:
         self.parts: list[Piece] = []
         self.part_end = 0  # where the live tail starts
         self.tail_reopen = ""  # what opens the live tail's context again
-        self.tail_code = False
+        self.tail_joins = ""  # how the live tail goes on from the last part
 
     def update(self, text: str, final: bool = False) -> list[Piece]:
         if not text.startswith(self.text):
@@ -308,7 +312,7 @@ class MarkdownStream:
         pieces = [Piece(b) for b in self.blocks] + self.parts
         if self.parts:
             tail = self.tail_reopen + tail
-        pieces.append(Piece(tail, part=bool(self.parts), code=self.tail_code))
+        pieces.append(Piece(tail, part=bool(self.parts), joins=self.tail_joins))
         return pieces
 
     def _scan(self, final: bool) -> None:
@@ -334,7 +338,7 @@ class MarkdownStream:
         self.scanner = _Scanner()
         self.lines.clear()
         self.parts.clear()
-        self.tail_reopen, self.tail_code = "", False
+        self.tail_reopen, self.tail_joins = "", ""
 
     def _split(self) -> None:
         """Freeze provisional parts while the live tail is longer than a part: at a line start when
@@ -357,16 +361,28 @@ class MarkdownStream:
                     return
             else:
                 cut = line.start
-            self.parts.append(Piece(self.tail_reopen + text[self.part_end : cut], part=True, code=self.tail_code))
-            reopen, code = _reopen(line, inside), _is_code(line.leaf)
-            if inside and not code and text[cut] in _PUNCTUATION:
+            joins = _joins(line, inside)
+            part = Piece(self.tail_reopen + text[self.part_end : cut], True, self.tail_joins, joins)
+            self.parts.append(part)
+            reopen = _reopen(line, inside)
+            if joins == "inline" and text[cut - 1] in " \t\n":
+                reopen += "&#32;"  # the space at the seam, which a paragraph would drop at its edge
+            if inside and joins != "code" and text[cut] in _PUNCTUATION:
                 reopen += "\\"  # a "#", ">" or "-" cut from its line must not start a block
-            self.part_end, self.tail_reopen, self.tail_code = cut, reopen, code
+            self.part_end, self.tail_reopen, self.tail_joins = cut, reopen, joins
             self.lines = [x for x in self.lines if x.start > cut]
 
 
-def _is_code(leaf: _Leaf | None) -> bool:
-    return leaf is not None and leaf.kind in ("fence", "indented")
+def _joins(line: _LineInfo, inside: bool) -> str:
+    """How a part that starts at `line` (or inside it) goes on from the part before."""
+    kind = line.leaf.kind if line.leaf is not None else ""
+    if kind in ("fence", "indented"):
+        return "code"
+    if kind == "table" and not line.cont:
+        return "table"
+    if kind == "paragraph" and not line.cont and (inside or line.prefix == 0):
+        return "inline"
+    return "block"
 
 
 def _reopen(line: _LineInfo, inside: bool) -> str:

@@ -5,18 +5,38 @@ drawn only through `safe_markdown`."""
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from lib.markdown_stream import MarkdownStream
+from lib.markdown_stream import MarkdownStream, Piece
 from lib.safe_markdown import safe_markdown
 
 DRAW_EVERY = 0.15  # seconds between redraws of a long live tail: cheap for the browser
 DRAW_SHORT_EVERY = 0.03  # a short tail is cheap to redraw: short answers stream word by word
 SHORT_TAIL = 500  # characters
 CURSOR = " ▌"
+SETTLE = 0.1  # seconds between the last words in the tail and the open block drawn whole
+
+
+_ids = itertools.count()
+# The parts of a block still open, drawn as one: the gap between elements and the edges of code
+# blocks at the seams go, a repeated table header is hidden, and copy buttons wait for the whole
+# block (the parts are redrawn as one element when it closes). A part's container key names its
+# seams: lmd-<stream>-<draw>-from-<how it joins the part before>-to-<how the next joins it>-.
+SEAMS_CSS = """<style>
+[data-testid="stLayoutWrapper"]:has(> [class*="st-key-lmd-"]:not([class*="-from-none-"])) { margin-top: -1rem; }
+[class*="st-key-lmd-"][class*="-to-code-"] :is(pre, [data-testid="stCode"]) {
+  padding-bottom: 0; border-bottom-left-radius: 0; border-bottom-right-radius: 0; }
+[class*="st-key-lmd-"][class*="-from-code-"] :is(pre, [data-testid="stCode"]) {
+  padding-top: 0; border-top-left-radius: 0; border-top-right-radius: 0; }
+[class*="st-key-lmd-"][class*="-from-table-"] thead { visibility: collapse; }
+[class*="st-key-lmd-"][class*="-from-block-"] [data-testid="stMarkdownContainer"] > blockquote:first-child {
+  margin-top: 0; }
+[class*="st-key-lmd-"][class*="-from-"] [data-testid="stElementToolbarButton"] { display: none; }
+</style>"""
 
 
 class LiveMarkdown:
@@ -25,9 +45,13 @@ class LiveMarkdown:
     the page is left alone, so the browser's work per update stays the same however long the text."""
 
     def __init__(self, parent: DeltaGenerator | None = None) -> None:
-        self.area = (parent or st).container()
+        self.id = next(_ids)
+        where = parent or st
+        where.html(SEAMS_CSS)
+        self.area = where.container(key=f"lmd-{self.id}")
         self.slots: list[DeltaGenerator] = []
-        self.drawn: list[str] = []  # the Markdown source each slot shows
+        self.drawn: list[tuple[str, str]] = []  # the Markdown source each slot shows, and its seams
+        self.draws = 0
         self.stream = MarkdownStream()
         self.drawn_at = 0.0
         self.finished = False
@@ -44,22 +68,39 @@ class LiveMarkdown:
             return
         self.drawn_at = now
         self.finished = final
-        pieces = self.stream.update(text, final)
-        for i, piece in enumerate(pieces):
-            live = not final and i == len(pieces) - 1
-            self._draw(i, piece.text + CURSOR if live else piece.text)
-        for i in range(len(pieces), len(self.slots)):
-            if self.drawn[i]:
-                self.slots[i].empty()
-                self.drawn[i] = ""
+        pieces = self.stream.update(text)
+        if final and any(p.part for p in pieces):
+            # The open block is drawn whole at the end, one long redraw for the browser: show the
+            # last words in the live tail first, and give the browser a moment to paint them.
+            self._show(pieces, cursor=False)
+            time.sleep(SETTLE)
+        if final:
+            pieces = self.stream.update(text, final=True)
+        self._show(pieces, cursor=not final)
 
-    def _draw(self, i: int, source: str) -> None:
+    def _show(self, pieces: list[Piece], cursor: bool) -> None:
+        for i, piece in enumerate(pieces):
+            live = cursor and i == len(pieces) - 1
+            seams = f"from-{piece.joins or 'none'}-to-{piece.continues or 'none'}-" if piece.part else ""
+            self._draw(i, piece.text + CURSOR if live else piece.text, seams)
+        for i in range(len(pieces), len(self.slots)):
+            if self.drawn[i][0]:
+                self.slots[i].empty()
+                self.drawn[i] = ("", "")
+
+    def _draw(self, i: int, source: str, seams: str = "") -> None:
         while len(self.slots) <= i:
             self.slots.append(self.area.empty())
-            self.drawn.append("")
-        if self.drawn[i] is not source and self.drawn[i] != source:
-            self.slots[i].markdown(safe_markdown(source))
-            self.drawn[i] = source
+            self.drawn.append(("", ""))
+        old, old_seams = self.drawn[i]
+        if (old is source or old == source) and old_seams == seams:
+            return
+        slot = self.slots[i]
+        if seams:  # a part: in a container whose CSS class names its seams (see SEAMS_CSS)
+            self.draws += 1
+            slot = slot.container(key=f"lmd-{self.id}-{self.draws}-{seams}")
+        slot.markdown(safe_markdown(source))
+        self.drawn[i] = (source, seams)
 
 
 class LiveReasoning:
