@@ -19,7 +19,7 @@ from lib.store.search import conversation_filter
 from lib.store.tables import conversations
 
 MAX_PAGE = 500
-COUNT_LIMIT = 500  # a search of a very common word counts this far ("500+")
+COUNT_LIMIT = 200  # a search of a very common word counts this far ("200+")
 TITLE_LENGTH = 80
 
 _SORT: dict[str, Any] = {

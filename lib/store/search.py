@@ -24,7 +24,7 @@ from lib.store.tables import conversations, messages
 FTS = "messages_fts"  # the SQLite FTS5 table (and the prefix of its shadow tables and triggers)
 PG_INDEX = "ix_messages_search"
 MAX_WORDS = 16  # a longer query is cut: each word is one more index lookup
-HIT_LIMIT = 50_000  # matching messages beyond which a search walks the conversations instead (see below)
+HIT_LIMIT = 15_000  # matching messages beyond which a search walks the conversations instead (see below)
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 # PostgreSQL's words of each message: a stored column the database keeps, with a GIN index on it.
@@ -85,7 +85,7 @@ def conversation_filter(conn: Connection, owner: str, text: str) -> Search | Non
     dialect = conn.dialect.name
     hits = message_hits(dialect, owner, found)
     found_in: Sequence[str | None] | None = None  # None: too many to read
-    if dialect != "postgresql" or _estimate(conn, hits) <= HIT_LIMIT:
+    if _estimate(conn, dialect, found, hits) <= HIT_LIMIT:
         found_in = conn.execute(hits.limit(HIT_LIMIT + 1)).scalars().all()
     if found_in is not None and len(found_in) <= HIT_LIMIT:
         ids = sorted({c for c in found_in if c})
@@ -102,10 +102,14 @@ def conversation_filter(conn: Connection, owner: str, text: str) -> Search | Non
     return Search(sa.exists(inside.correlate(conversations)), walked=True)
 
 
-def _estimate(conn: Connection, hits: sa.Select[str | None]) -> float:
-    """PostgreSQL's own estimate of the rows `hits` gives (its statistics know how common each word
-    is): reading 20,000 hits to find out would cost it half a second for a word in most messages."""
-    compiled = hits.compile(dialect=conn.dialect)
-    plan = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", dict(compiled.params)).scalar_one()
-    document = json.loads(plan) if isinstance(plan, str) else plan
-    return float(document[0]["Plan"]["Plan Rows"])
+def _estimate(conn: Connection, dialect: str, found: list[str], hits: sa.Select[str | None]) -> float:
+    """About how many messages hold the words, cheaply: PostgreSQL's planner estimate (its statistics
+    know how common each word is), or FTS5's count of its index entries (every owner's; no row read).
+    Reading the hits themselves to find out would cost a common word most of the time budget."""
+    if dialect == "postgresql":
+        compiled = hits.compile(dialect=conn.dialect)
+        plan = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", dict(compiled.params)).scalar_one()
+        document = json.loads(plan) if isinstance(plan, str) else plan
+        return float(document[0]["Plan"]["Plan Rows"])
+    entries = sa.select(sa.func.count()).select_from(_FTS_TABLE).where(_match(dialect, found))
+    return float(conn.execute(entries).scalar_one())
