@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 LONG_TAIL = 2000  # characters: the size of a provisional part, and so at most the live tail's
 
@@ -45,7 +45,7 @@ _HTML_OPEN = (
 )
 # A line that may define a link reference or footnote (`[label]: ...`, the label may span lines),
 # after any container markers. Loose on purpose: a false alarm only costs one whole redraw at the end.
-_REF_DEF = re.compile(r"^(?:[ \t>]|[-+*][ \t]|\d{1,9}[.)][ \t])*\[(?:[^\]\\]|\\.)*\]:", re.M)
+_REF_DEF = re.compile(r"(?:^|(?<=[\r\n]))(?:[ \t>]|[-+*][ \t]|\d{1,9}[.)][ \t])*\[(?:[^\]\\]|\\.)*\]:")
 _MARKER_START = frozenset("-+*0123456789")
 _PUNCTUATION = frozenset(string.punctuation)
 
@@ -84,18 +84,22 @@ class _Scanner:
     stack: list[_Container] = field(default_factory=list)
     leaf: _Leaf | None = None
     blank_before: bool = False  # the previous line was blank (spaces and tabs only)
+    in_list: bool = False  # the last top-level block is a list: its items may have ended, not it
+    html: bool = True  # raw HTML blocks parsed as such (as Streamlit's renderer does), or as text
 
     def copy(self) -> _Scanner:
-        return _Scanner(list(self.stack), self.leaf, self.blank_before)
+        stack = [replace(c) for c in self.stack]  # feed() changes containers
+        return _Scanner(stack, self.leaf, self.blank_before, self.in_list, self.html)
 
     def exact_cut_before(self, line: str) -> bool:
         """A cut before `line` (maybe incomplete) that no later text can undo; see the module doc."""
-        if not self.blank_before or not line or line[0] in " \t":
+        if not self.blank_before or not line or line[0] in " \t\r\n":
             return False
         if not self.stack and self.leaf is not None and self.leaf.kind in ("fence", "html"):
             return False  # the line is inside a top-level fence or raw-HTML block
-        # A blank line closed every quote: what is left are list items, which a marker would continue.
-        return not self.stack or line[0] not in _MARKER_START or _surely_not_marker(line)
+        # A marker may continue a list (a blank line closed every quote, and maybe an empty item).
+        in_list = self.in_list or bool(self.stack)
+        return not in_list or line[0] not in _MARKER_START or _surely_not_marker(line)
 
     def feed(self, raw: str, start: int) -> _LineInfo:
         """Take one line (without its ending) into the structure; say what context it continues."""
@@ -158,13 +162,15 @@ class _Scanner:
             spaces = _indent(s, after)
             width = (after - pos) + (1 if empty or spaces >= 5 else spaces)
             self._close(matched)
+            if not self.stack:
+                self.in_list = True
             self.stack.append(_Container(False, s[pos:after].ljust(width), width, not empty))
             matched = len(self.stack)
             pos = pos + width if not empty else len(s)
             started, paragraph = True, False
         rest = s[pos:]
         lazy = not started and not all_matched and not blank and leaf is not None and leaf.kind == "paragraph"
-        if lazy and not _interrupts(rest):  # a lazy continuation line: every container stays open
+        if lazy and not _interrupts(rest, self.html):  # a lazy continuation line: every container stays open
             info.opener, info.cont = _openers(self.stack)
             self.leaf = info.leaf = _Leaf("paragraph", reopen=rest + "\n")
             return info
@@ -179,6 +185,8 @@ class _Scanner:
             return info
         for c in self.stack:
             c.has_content = True
+        if not self.stack:
+            self.in_list = False  # a block at top level: any list before it has ended
         ind = _indent(rest, 0)
         body = rest[ind:]
         continues = all_matched and not started and leaf is not None
@@ -192,7 +200,7 @@ class _Scanner:
         if fence and not (fence.group(1)[0] == "`" and "`" in fence.group(2)):
             self.leaf = _Leaf("fence", fence.group(1), ind, rest)
             return info
-        for begin, end in _HTML_OPEN:
+        for begin, end in _HTML_OPEN if self.html else ():
             if begin.match(body):
                 self.leaf = None if end.search(body, 1) else _Leaf("html", end=end)
                 return info
@@ -247,7 +255,7 @@ def _surely_not_marker(line: str) -> bool:
     return m.end() < len(line) and line[m.end()] not in " \t\r\n"
 
 
-def _interrupts(rest: str) -> bool:
+def _interrupts(rest: str, html: bool) -> bool:
     """Whether a line would start a block rather than continue a paragraph lazily."""
     ind = _indent(rest, 0)
     if ind >= 4:
@@ -261,7 +269,7 @@ def _interrupts(rest: str) -> bool:
     m = _BULLET.match(body) or _ORDERED.match(body)
     if m and not _blank(body, m.end()) and (m.re is _BULLET or m.group(1) == "1"):
         return True
-    return any(begin.match(body) for begin, _ in _HTML_OPEN)
+    return html and any(begin.match(body) for begin, _ in _HTML_OPEN)
 
 
 @dataclass(frozen=True)
@@ -292,6 +300,7 @@ class MarkdownStream:
         self.start = 0  # where the open block starts
         self.scanned = 0  # where the first line not yet taken into the scanner starts
         self.scanner = _Scanner()
+        self.plain = _Scanner(html=False)  # cuts must hold whether raw HTML is parsed or not
         self.lines: list[_LineInfo] = []  # lines of the open block since its last part
         self.parts: list[Piece] = []
         self.part_end = 0  # where the live tail starts
@@ -324,18 +333,23 @@ class MarkdownStream:
             self._line(m.group().rstrip("\r\n"), self.scanned)
             self.scanned = m.end()
         rest = text[self.scanned :]
-        if rest and self.scanned > self.start and self.scanner.exact_cut_before(rest):
+        if rest and self.scanned > self.start and self._exact_cut_before(rest):
             self._cut(self.scanned)
 
     def _line(self, line: str, start: int) -> None:
-        if start > self.start and self.scanner.exact_cut_before(line):
+        if start > self.start and self._exact_cut_before(line):
             self._cut(start)
         self.lines.append(self.scanner.feed(line, start))
+        self.plain.feed(line, start)
+
+    def _exact_cut_before(self, line: str) -> bool:
+        return self.scanner.exact_cut_before(line) and self.plain.exact_cut_before(line)
 
     def _cut(self, at: int) -> None:
         self.blocks.append(self.text[self.start : at])
         self.start = self.part_end = at
         self.scanner = _Scanner()
+        self.plain = _Scanner(html=False)
         self.lines.clear()
         self.parts.clear()
         self.tail_reopen, self.tail_joins = "", ""
