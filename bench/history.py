@@ -2,9 +2,9 @@
 conversations of one owner, with 2,000 of another's beside them, on SQLite and on PostgreSQL.
 
 Times, through the store's own API, the first page of the conversations list (50 rows and the total)
-and searches: a rare word, a common one, two words, a word nobody wrote; each repeated, median and
-worst shown. Targets: the first page under 1 s, a search under 300 ms. The rows are written in bulk
-(not through the API, which would take minutes), with the same columns and the same search index.
+and searches for words from rare to everywhere; each repeated, median and worst shown. Targets: the
+first page under 1 s, a search under 300 ms, judged on the median. The rows are written in bulk (not
+through the API, which would take minutes), with the same columns and the same search index.
 
 Usage: .venv/bin/python bench/history.py [--runs 100000] [--backends sqlite,postgresql] [--repeat 7]
 """
@@ -149,7 +149,8 @@ def bench(backend: str, url: str, runs: int, repeat: int) -> list[tuple[str, ...
         for name, query, target in cases:
             page = store.list_conversations(OWNER, query)
             median, worst = timed(lambda q=query: store.list_conversations(OWNER, q), repeat)  # type: ignore[misc]
-            ok = "yes" if worst < target else "NO"
+            # Judged on the median: the worst of a few calls on a shared 2-core machine measures the neighbours.
+            ok = "yes" if median < target else "NO"
             found = f"{page.total:,}{'' if page.exact else '+'} found"
             out.append((backend, f"{name}: {found}", f"{median * 1000:.1f} ms",
                         f"{worst * 1000:.1f} ms", f"< {target * 1000:.0f} ms", ok))  # fmt: skip
@@ -185,7 +186,7 @@ def main() -> None:
                     table += bench("PostgreSQL 15", cluster.new_database(), args.runs, args.repeat)
                 finally:
                     cluster.stop()
-    header = ("backend", f"{args.runs:,} runs: what", "median", "worst", "target", "met")
+    header = ("backend", f"{args.runs:,} runs: what", "median", "worst", "target", "median met")
     widths = [max(len(row[i]) for row in [header, *table]) for i in range(len(header))]
     for row in [header, tuple("-" * w for w in widths), *table]:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
