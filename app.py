@@ -14,16 +14,21 @@ STYLE = """
 .stMainBlockContainer:has(.st-key-playground) { padding: 2.75rem 2.5rem 0.75rem; }
 .stMainBlockContainer:has(.st-key-playground) h1 { font-size: 2rem; padding: 0 0 0.25rem 0; }
 /* A fixed-height container is a wrapper (a flex item of that height) around the scrolling block. */
-[data-testid="stLayoutWrapper"]:has(> .st-key-chat-box) { --box: max(16rem, calc(100dvh - 15.5rem)); }
-[data-testid="stLayoutWrapper"]:has(> .st-key-side-panel) { --box: max(20rem, calc(100dvh - 7.5rem)); }
+[data-testid="stLayoutWrapper"]:has(> .st-key-chat-box) { --box: max(16rem, calc(100dvh - 16.5rem)); }
+[data-testid="stLayoutWrapper"]:has(> .st-key-side-panel) { --box: max(20rem, calc(100dvh - 8.5rem)); }
 [data-testid="stLayoutWrapper"]:has(> .st-key-chat-box, > .st-key-side-panel) {
   flex: 0 0 var(--box) !important; height: var(--box) !important; min-height: 0;
 }
 .st-key-chat-box, .st-key-side-panel { height: 100% !important; }
 .st-key-after-stop { display: none; }
+/* A message's Edit and Delete: small and quiet until the message is pointed at. */
+[class*="st-key-msg-actions-"] button { min-height: 1.6rem; padding: 0 0.35rem; font-size: 0.85rem; opacity: 0.6; }
+[data-testid="stChatMessage"]:hover [class*="st-key-msg-actions-"] button { opacity: 1; }
 @media (max-width: 1200px) {
   .st-key-playground [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"]) { flex-direction: column; }
   .st-key-playground [data-testid="stColumn"] { width: 100% !important; flex: 1 1 auto !important; }
+  /* The side panel's first line shows under the chat input: there is more below. */
+  [data-testid="stLayoutWrapper"]:has(> .st-key-chat-box) { --box: max(16rem, calc(100dvh - 20rem)); }
   [data-testid="stLayoutWrapper"]:has(> .st-key-side-panel) { flex: 0 0 auto !important; }
   [data-testid="stLayoutWrapper"]:has(> .st-key-side-panel), .st-key-side-panel {
     height: auto !important; overflow: visible !important;

@@ -154,6 +154,9 @@ def side_panel() -> None:
     api_call_panel(next_request(params), specs)
 
 
+SAMPLES = ("In two sentences, why do ships float?", "Write a haiku about the sea.", "Name three uses of JSON.")
+
+
 def welcome(conn: Connection | None) -> None:
     """The empty Playground: what the app is and what to do first. One element, so the first message
     replaces it at once (a second one would linger under the streaming answer until the run ends)."""
@@ -162,8 +165,18 @@ def welcome(conn: Connection | None) -> None:
         st.markdown("Try a chat model, tune the request, and copy it as code that runs as it is.")
         if conn is None:
             st.info("Choose a provider and a model in the sidebar to start.")
-        else:
-            st.caption(f"Chatting with **{conn.model}** on {conn.provider.label}. Type below; Shift+Enter adds a line.")
+            return
+        st.caption("Type a message below (Shift+Enter adds a line), or try one of these:")
+        row = st.container(horizontal=True)
+        for i, sample in enumerate(SAMPLES):
+            row.button(sample, key=f"sample-{i}", on_click=ask_sample, args=(sample,))
+        st.caption("The API call panel shows the exact request as code that runs as it is.")
+
+
+def ask_sample(text: str) -> None:
+    """A sample question, sent as if typed (the run that follows streams its answer)."""
+    messages.append(new_message("user", text))
+    ss[keys.RETRY] = True
 
 
 def conversation_column(conn: Connection | None, streaming: bool) -> None:
@@ -200,7 +213,10 @@ def send(conn: Connection) -> None:
 # A click that cut a streaming answer: let it settle, and mark it (the Stop button, or the page's
 # own click after the chat input's stop button, count as a Stop).
 chat.settle(messages, stopped=bool(ss.get(keys.STOP) or ss.get(keys.AFTER_STOP)))
-st.title("Playground")
+with st.container(horizontal=True, vertical_alignment="bottom", key="playground-title"):
+    st.title("Playground", anchor=False, width="content")
+    if conn is not None:  # what the audience of a demo is looking at, always in view
+        st.caption(f"**{conn.model}** · {conn.provider.label}", width="content")
 if ss.get(keys.NOTICE):
     st.warning(ss.pop(keys.NOTICE))
 # The page never grows taller than the window (app.py's CSS sizes both boxes to it): the chat scrolls

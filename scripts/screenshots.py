@@ -1,6 +1,7 @@
 """The README's screenshots: the Playground on the embedded model in the light and the dark theme,
-and the Models page with a card, from a real app in Debian's Chromium (the stand-in plays Oxen).
-Usage: .venv/bin/python scripts/screenshots.py   (writes docs/*.png)
+its first screen (what fits the window, after a first answer) at 1280x720 and 1024x768 in both
+themes, and the Models page with a card, from a real app in Debian's Chromium (the stand-in plays
+Oxen). Usage: .venv/bin/python scripts/screenshots.py   (writes docs/*.png)
 """
 
 from __future__ import annotations
@@ -42,6 +43,19 @@ def playground(browser: Browser, url: str, scheme: str) -> None:
     context.close()
 
 
+def first_screen(browser: Browser, url: str, width: int, height: int, scheme: str) -> None:
+    """What a person sees in the window after their first question: no scrolling, nothing cropped."""
+    context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme)  # type: ignore[arg-type]
+    page = context.new_page()
+    page.goto(url)
+    page.get_by_placeholder("Send a message").wait_for(timeout=120_000)
+    page.wait_for_selector(IDLE, timeout=120_000)
+    ask(page, "In two sentences, why do ships float?", 1)
+    page.mouse.move(0, 0)  # no hover highlight in the picture
+    page.screenshot(path=str(DOCS / f"first-screen-{width}x{height}-{scheme}.png"))
+    context.close()
+
+
 def models(browser: Browser, url: str) -> None:
     page = browser.new_page(viewport={"width": 1440, "height": 1300})
     page.goto(f"{url}/models?provider=oxen&model=gpt-oss-120b")
@@ -60,6 +74,8 @@ def main() -> None:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for scheme in ("light", "dark"):
                 playground(browser, app.url, scheme)
+                for width, height in ((1280, 720), (1024, 768)):
+                    first_screen(browser, app.url, width, height, scheme)
             models(browser, app.url)
             browser.close()
     finally:

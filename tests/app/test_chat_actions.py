@@ -95,5 +95,7 @@ def test_the_empty_playground_says_what_the_app_is(oxen_app: OxenApp) -> None:
     assert ":material/science: Workbench" in " ".join(text)
     assert "Try a chat model, tune the request, and copy it as code that runs as it is." in text
     assert button(at, "Regenerate").disabled and button(at, "Clear").disabled
-    send(at, "one")
+    button(at, "Write a haiku about the sea.").click().run()  # a sample question, sent as if typed
+    assert users(at) == ["Write a haiku about the sea."]
+    assert answers(at) == ["You said: Write a haiku about the sea."]
     assert ":material/science: Workbench" not in " ".join(m.value for m in at.markdown)
