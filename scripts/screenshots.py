@@ -20,12 +20,19 @@ from tests.support.stand_in import StandIn  # noqa: E402
 DOCS = ROOT / "docs"
 
 
+def drawn(page: Page) -> None:
+    """The run is over and every element is drawn: tables, selects and code load their components
+    after the run and show a placeholder until then."""
+    page.wait_for_selector(IDLE, timeout=120_000)
+    page.wait_for_function("document.querySelectorAll(\"[data-testid='stSkeleton']\").length === 0")
+
+
 def ask(page: Page, text: str, index: int) -> None:
     box = page.get_by_placeholder("Send a message")
     box.fill(text)
     box.press("Enter")
     page.locator("[data-testid='stChatMessage']").nth(index).get_by_text("TTFT").wait_for(timeout=120_000)
-    page.wait_for_selector(IDLE, timeout=120_000)
+    drawn(page)
 
 
 def playground(browser: Browser, url: str, scheme: str) -> None:
@@ -37,7 +44,7 @@ def playground(browser: Browser, url: str, scheme: str) -> None:
     page.get_by_role("spinbutton", name="Temperature").fill("0.7")
     page.get_by_role("spinbutton", name="Temperature").press("Enter")
     page.wait_for_selector(IDLE)
-    ask(page, "In two sentences, why do ships float?", 1)
+    ask(page, "Name three uses of JSON.", 1)
     page.evaluate("document.querySelectorAll('*').forEach(e => { if (e.scrollTop) e.scrollTop = 0; })")
     page.screenshot(path=str(DOCS / f"playground-{scheme}.png"))
     context.close()
@@ -50,7 +57,7 @@ def first_screen(browser: Browser, url: str, width: int, height: int, scheme: st
     page.goto(url)
     page.get_by_placeholder("Send a message").wait_for(timeout=120_000)
     page.wait_for_selector(IDLE, timeout=120_000)
-    ask(page, "In two sentences, why do ships float?", 1)
+    ask(page, "Write a haiku about the sea.", 1)
     page.mouse.move(0, 0)  # no hover highlight in the picture
     page.screenshot(path=str(DOCS / f"first-screen-{width}x{height}-{scheme}.png"))
     context.close()
@@ -60,7 +67,7 @@ def models(browser: Browser, url: str) -> None:
     page = browser.new_page(viewport={"width": 1440, "height": 1300})
     page.goto(f"{url}/models?provider=oxen&model=gpt-oss-120b")
     page.get_by_role("textbox", name="Search models").wait_for(timeout=60_000)
-    page.wait_for_selector(IDLE)
+    drawn(page)
     page.locator(".st-key-model-card").scroll_into_view_if_needed()
     page.screenshot(path=str(DOCS / "models.png"))
     page.close()
