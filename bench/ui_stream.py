@@ -24,7 +24,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +33,7 @@ from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 from lib.share import pack  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, IDLE, start_app, stop_app  # noqa: E402
+from tests.support.answer_shapes import ALL_SHAPES, REASONING, shape_tokens  # noqa: E402
 from tests.support.browser import App  # noqa: E402
 from tests.support.stand_in import Behaviour, StandIn  # noqa: E402
 
@@ -49,75 +49,6 @@ WATCH = """
   look();
 })
 """
-
-TOKEN_CHARS = 4  # about what a tokenizer makes of English and code
-
-
-def _lines(make: Callable[[int], str], head: str = "") -> Callable[[int], str]:
-    """A text of about `size` characters: `head`, then make(0), make(1), ... (no "w<digits>" in it:
-    that is the marker of the last token)."""
-
-    def text(size: int) -> str:
-        parts, i, total = [head], 0, len(head)
-        while total < size:
-            parts.append(make(i))
-            total += len(parts[-1])
-            i += 1
-        return "".join(parts)
-
-    return text
-
-
-def _base64ish(i: int) -> str:  # letters only, no "w": a marker cannot appear by chance
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVXYZabcdefghijklmnopqrstuv+/"
-    return "".join(alphabet[(i * 7 + k * 13) % len(alphabet)] for k in range(64))
-
-
-# name -> (text of about N characters, how the last token closes it). The last token is "w<n-1>"
-# plus the closer, so the marker shows only once the closing syntax has arrived with it.
-SHAPES: dict[str, tuple[Callable[[int], str], str]] = {
-    "code ```python": (
-        _lines(lambda i: f'    total += compute({i}, name="item-{i}")  # add item {i}\n', "```python\ndef run():\n"),
-        "\n```\n",
-    ),
-    "code ``` (no language)": (_lines(lambda i: f"line {i}: value={i * 7} status=ok\n", "```\n"), "\n```\n"),
-    "code ~~~javascript": (
-        _lines(lambda i: f'const item{i} = {{ id: {i}, label: "item {i}" }};\n', "~~~javascript\n"),
-        "\n~~~\n",
-    ),
-    "code in a list item": (
-        _lines(lambda i: f'   echo "step {i}" >> log.txt\n', "1. Run these:\n\n   ```bash\n"),
-        "\n   ```\n",
-    ),
-    "indented code": (_lines(lambda i: f"    row {i}: {i * 3} ok\n", "Output:\n\n"), "\n"),
-    "one line without a break (base64)": (_lines(_base64ish, "The file:\n\n"), "\n"),
-    "one line of JSON in a fence": (
-        _lines(lambda i: f'{{"id":{i},"name":"item-{i}","tags":["a","b"]}},', '```json\n{"items":['),
-        '"]}\n```\n',
-    ),
-    "bullet list": (_lines(lambda i: f"- item {i}: a few more plain words here\n", "Items:\n\n"), "\n"),
-    "table": (
-        _lines(lambda i: f"| {i} | item {i} | {i * 3} |\n", "| id | name | value |\n|---|---|---|\n"),
-        " |\n",
-    ),
-    "block quote": (
-        _lines(lambda i: f"> quoted line {i} with a few more words\n" + ("> \n" if i % 5 == 4 else ""), ""),
-        "\n",
-    ),
-}
-PROSE = "prose"  # one long paragraph of words, as this bench has always streamed (comparable figures)
-REASONING = "reasoning block"  # a long reasoning block (opened while it streams), then a short answer
-ALL_SHAPES = [PROSE, *SHAPES, REASONING]
-
-
-def shape_tokens(shape: str, n: int) -> list[str]:
-    """n tokens of this shape, the last one holding the marker "w<n-1>" (and the shape's closer)."""
-    if shape in (PROSE, REASONING):
-        return [f"w{i} " for i in range(n)]
-    make, closer = SHAPES[shape]
-    text = make(TOKEN_CHARS * (n - 1))
-    body = [text[j : j + TOKEN_CHARS] for j in range(0, TOKEN_CHARS * (n - 1), TOKEN_CHARS)]
-    return [*body, f"w{n - 1}{closer}"]
 
 
 def stream_lag(page: Page, stand_in: StandIn, url: str, shape: str, n: int) -> tuple[float, float]:

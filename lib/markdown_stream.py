@@ -276,9 +276,9 @@ def _interrupts(rest: str, html: bool) -> bool:
 class Piece:
     """Markdown to draw in one element. `part`: a provisional part of a block still open (drawn
     again whole when it closes). How a part goes on from the one before (`joins`) and into the next
-    (`continues`), so that the page can draw their seams away: "code" (the same code block), "inline"
-    (the same paragraph, on the same line), "table" (more rows of the same table), "block" (more of
-    the same list or quote), "" (not a part)."""
+    (`continues`), so that the page can draw their seams away: "code" (more lines of the same code
+    block), "codeline" (more of the same line of code), "inline" (more of the same paragraph),
+    "table" (more rows of the same table), "block" (more of the same list or quote), "" (not a part)."""
 
     text: str
     part: bool = False
@@ -381,7 +381,7 @@ class MarkdownStream:
             reopen = _reopen(line, inside)
             if joins == "inline" and text[cut - 1] in " \t\n":
                 reopen += "&#32;"  # the space at the seam, which a paragraph would drop at its edge
-            if inside and joins != "code" and text[cut] in _PUNCTUATION:
+            if inside and joins != "codeline" and text[cut] in _PUNCTUATION:
                 reopen += "\\"  # a "#", ">" or "-" cut from its line must not start a block
             self.part_end, self.tail_reopen, self.tail_joins = cut, reopen, joins
             self.lines = [x for x in self.lines if x.start > cut]
@@ -391,7 +391,7 @@ def _joins(line: _LineInfo, inside: bool) -> str:
     """How a part that starts at `line` (or inside it) goes on from the part before."""
     kind = line.leaf.kind if line.leaf is not None else ""
     if kind in ("fence", "indented"):
-        return "code"
+        return "codeline" if inside else "code"
     if kind == "table" and not line.cont:
         return "table"
     if kind == "paragraph" and not line.cont and (inside or line.prefix == 0):

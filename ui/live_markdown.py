@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from dataclasses import replace
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -22,43 +23,85 @@ SETTLE = 0.1  # seconds between the last words in the tail and the open block dr
 
 
 _ids = itertools.count()
-# The parts of a block still open, drawn as one: the gap between elements and the edges of code
-# blocks at the seams go, a repeated table header is hidden, and copy buttons wait for the whole
-# block (the parts are redrawn as one element when it closes). A part's container key names its
-# seams: lmd-<stream>-<draw>-from-<how it joins the part before>-to-<how the next joins it>-.
+# The open block's parts sit in one container (key lmdg-...), so that drawing the block whole
+# replaces them all at once. Each part's container key names its seams,
+# lmd-<stream>-<draw>-from-<how it joins the part before>-to-<how the next joins it>-, for these
+# rules that draw the seams away: code blocks lose their edges where they meet, a paragraph's parts
+# flow on one line, a repeated table header is hidden, the rest of a long line of code waits for the
+# whole block (it would be off to the right anyway), and copy buttons wait for the whole block.
 SEAMS_CSS = """<style>
-[data-testid="stLayoutWrapper"]:has(> [class*="st-key-lmd-"]:not([class*="-from-none-"])) { margin-top: -1rem; }
+[class*="st-key-lmdg-"] { display: block; }
 [class*="st-key-lmd-"][class*="-to-code-"] :is(pre, [data-testid="stCode"]) {
   padding-bottom: 0; border-bottom-left-radius: 0; border-bottom-right-radius: 0; }
 [class*="st-key-lmd-"][class*="-from-code-"] :is(pre, [data-testid="stCode"]) {
   padding-top: 0; border-top-left-radius: 0; border-top-right-radius: 0; }
+[class*="st-key-lmdg-"] > [data-testid="stLayoutWrapper"]:has(> [class*="-from-codeline-"]) { display: none; }
+[class*="st-key-lmdg-"] > [data-testid="stLayoutWrapper"]:has(> [class*="-inline-"]),
+[class*="st-key-lmd-"][class*="-inline-"],
+[class*="st-key-lmd-"][class*="-inline-"] :is([data-testid="stElementContainer"], [data-testid="stMarkdown"],
+  [data-testid="stMarkdown"] > div, [data-testid="stMarkdownContainer"], [data-testid="stMarkdownContainer"] > p) {
+  display: inline; }
 [class*="st-key-lmd-"][class*="-from-table-"] thead { visibility: collapse; }
 [class*="st-key-lmd-"][class*="-from-block-"] [data-testid="stMarkdownContainer"] > blockquote:first-child {
   margin-top: 0; }
+[class*="st-key-lmd-"][class*="-to-block-"] [data-testid="stMarkdownContainer"] > blockquote:last-child,
+[class*="st-key-lmd-"][class*="-to-block-"] [data-testid="stMarkdownContainer"] > blockquote:last-child > :last-child {
+  margin-bottom: 0; }
 [class*="st-key-lmd-"][class*="-from-"] [data-testid="stElementToolbarButton"] { display: none; }
 </style>"""
 
 
+class _Slots:
+    """Elements in a container, each redrawn only when what it shows changes."""
+
+    def __init__(self, box: DeltaGenerator) -> None:
+        self.box = box
+        self.slots: list[DeltaGenerator] = []
+        self.drawn: list[tuple[str, str]] = []  # the Markdown source each slot shows, and its seams
+
+    def slot(self, i: int) -> DeltaGenerator:
+        while len(self.slots) <= i:
+            self.slots.append(self.box.empty())
+            self.drawn.append(("", ""))
+        return self.slots[i]
+
+    def changed(self, i: int, source: str, seams: str = "") -> bool:
+        self.slot(i)
+        old, old_seams = self.drawn[i]
+        if (old is source or old == source) and old_seams == seams:
+            return False
+        self.drawn[i] = (source, seams)
+        return True
+
+    def clear_from(self, n: int) -> None:
+        for i in range(n, len(self.slots)):
+            if self.drawn[i] != ("", ""):
+                self.slots[i].empty()
+                self.drawn[i] = ("", "")
+
+
 class LiveMarkdown:
-    """Streams Markdown into `parent` (the current container by default). Each update redraws the
-    live tail and whatever else changed (a part frozen, a block closed and drawn whole); the rest of
-    the page is left alone, so the browser's work per update stays the same however long the text."""
+    """Streams Markdown into `parent` (the current container by default): finished blocks in their
+    own elements, the open block in a group of parts plus the live tail, redrawn whole in that
+    group's place when it closes. Each update redraws the tail and whatever else changed, so the
+    browser's work per update stays the same however long the text grows."""
 
     def __init__(self, parent: DeltaGenerator | None = None) -> None:
         self.id = next(_ids)
         where = parent or st
         where.html(SEAMS_CSS)
-        self.area = where.container(key=f"lmd-{self.id}")
-        self.slots: list[DeltaGenerator] = []
-        self.drawn: list[tuple[str, str]] = []  # the Markdown source each slot shows, and its seams
-        self.draws = 0
+        self.area = _Slots(where.container(key=f"lmd-{self.id}"))
+        self.group: _Slots | None = None
+        self.group_at = -1  # the area slot that holds the group
         self.stream = MarkdownStream()
         self.drawn_at = 0.0
+        self.draws = 0
         self.finished = False
 
     def waiting(self) -> None:
         """A mark where the answer will appear, until its first delta."""
-        self._draw(0, "…")
+        if self.area.changed(0, "…"):
+            self.area.slot(0).markdown("…")
 
     def update(self, text: str, final: bool = False) -> None:
         now = time.monotonic()
@@ -70,37 +113,45 @@ class LiveMarkdown:
         self.finished = final
         pieces = self.stream.update(text)
         if final and any(p.part for p in pieces):
-            # The open block is drawn whole at the end, one long redraw for the browser: show the
-            # last words in the live tail first, and give the browser a moment to paint them.
-            self._show(pieces, cursor=False)
+            # The open block is drawn whole at the end, a long redraw for the browser (and the
+            # Playground reruns at once, which drops what is still queued): show the last words in
+            # the live tail first, and give the browser a moment to paint them.
+            self._show(pieces, cursor="")
             time.sleep(SETTLE)
         if final:
             pieces = self.stream.update(text, final=True)
-        self._show(pieces, cursor=not final)
+        self._show(pieces, cursor="" if final else CURSOR, open_block=not final)
 
-    def _show(self, pieces: list[Piece], cursor: bool) -> None:
-        for i, piece in enumerate(pieces):
-            live = cursor and i == len(pieces) - 1
-            seams = f"from-{piece.joins or 'none'}-to-{piece.continues or 'none'}-" if piece.part else ""
-            self._draw(i, piece.text + CURSOR if live else piece.text, seams)
-        for i in range(len(pieces), len(self.slots)):
-            if self.drawn[i][0]:
-                self.slots[i].empty()
-                self.drawn[i] = ("", "")
-
-    def _draw(self, i: int, source: str, seams: str = "") -> None:
-        while len(self.slots) <= i:
-            self.slots.append(self.area.empty())
-            self.drawn.append(("", ""))
-        old, old_seams = self.drawn[i]
-        if (old is source or old == source) and old_seams == seams:
-            return
-        slot = self.slots[i]
-        if seams:  # a part: in a container whose CSS class names its seams (see SEAMS_CSS)
-            self.draws += 1
-            slot = slot.container(key=f"lmd-{self.id}-{self.draws}-{seams}")
-        slot.markdown(safe_markdown(source))
-        self.drawn[i] = (source, seams)
+    def _show(self, pieces: list[Piece], cursor: str, open_block: bool = True) -> None:
+        """Draw what changed; with `open_block`, the last pieces are the open block's parts and
+        live tail (which ends in `cursor`), drawn in its group."""
+        n_exact = len(pieces)
+        if open_block:
+            n_exact = next(i for i, p in enumerate(pieces) if p.part or i == len(pieces) - 1)
+            pieces = [*pieces[:-1], replace(pieces[-1], text=pieces[-1].text + cursor)]
+        for i, piece in enumerate(pieces[:n_exact]):
+            if self.area.changed(i, piece.text):
+                self.area.slot(i).markdown(safe_markdown(piece.text))
+                if i == self.group_at:
+                    self.group, self.group_at = None, -1  # the block drawn whole in its group's place
+        if n_exact < len(pieces):
+            if self.group is None or self.group_at != n_exact:
+                self.draws += 1
+                box = self.area.slot(n_exact).container(key=f"lmdg-{self.id}-{self.draws}")
+                self.group, self.group_at = _Slots(box), n_exact
+                self.area.drawn[n_exact] = ("", "group")
+            for j, piece in enumerate(pieces[n_exact:]):
+                seams = f"from-{piece.joins or 'none'}-to-{piece.continues or 'none'}-" if piece.part else ""
+                if self.group.changed(j, piece.text, seams):
+                    slot = self.group.slot(j)
+                    if seams:
+                        self.draws += 1
+                        slot = slot.container(key=f"lmd-{self.id}-{self.draws}-{seams}")
+                    slot.markdown(safe_markdown(piece.text))
+            self.group.clear_from(len(pieces) - n_exact)
+            self.area.clear_from(n_exact + 1)
+        else:
+            self.area.clear_from(n_exact)
 
 
 class LiveReasoning:
