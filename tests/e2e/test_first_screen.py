@@ -183,9 +183,11 @@ def test_nothing_moves_while_an_answer_streams(app: App, window: Page, stand_in:
     page = window
     open_app(page, f"{app.url}/?provider=oxen&model={MODEL}&chat={conversation(1)}")
     stand_in.then(Behaviour(tokens=paragraphs(150), token_interval=0.02))  # 3 s of text
+    page.evaluate(COUNT_AFTER_STOP)
     page.evaluate(SAMPLE_ACTIONS, ["Regenerate", "Clear"])
     send(page, "Talk for a moment.")
     wait_answer(page, 3)
+    assert page.evaluate("window.__afterStop") == 0  # an answer that ends by itself needs no extra run
     page.evaluate("window.__sampling = false")
     frames: list[dict[str, list[int] | None]] = page.evaluate("window.__frames")
     final = frames[-1]
