@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from lib import conversation
 from lib.catalog import pricing_of
@@ -188,7 +189,7 @@ def conversation_column(conn: Connection | None, streaming: bool) -> None:
         chat.offer_fixes(messages[-1], conn.provider, next((s for s in specs if s.name == "max_tokens"), None))
 
 
-def send(conn: Connection) -> None:
+def send(conn: Connection, flag: DeltaGenerator) -> None:
     """Answer the last question, streamed at the end of the conversation, or say in its place why it
     was not sent."""
     params, problems = form.values(specs)
@@ -206,7 +207,7 @@ def send(conn: Connection) -> None:
     answer = new_message("assistant")
     messages.append(answer)
     with chat_box:
-        chat.stream_into(answer, request, conn.key.value, pricing_of(conn.provider, conn.model_info))
+        chat.stream_into(answer, request, conn.key.value, pricing_of(conn.provider, conn.model_info), flag)
     st.rerun()
 
 
@@ -223,7 +224,10 @@ if ss.get(keys.NOTICE):
 # in its own box, kept at its newest line, and the side panel scrolls on its own.
 chat_col, side_col = st.container(key="playground").columns([5, 4], gap="medium")
 with chat_col:
-    chat_box = st.container(height=480, key="chat-box", border=True)
+    # The page's script (ui/chat.py) keeps it at its newest line unless the reader scrolls up:
+    # Streamlit's autoscroll lets go when the browser is busy and ignores a reader's wheel while text
+    # streams in.
+    chat_box = st.container(height=480, key=chat.CHAT_BOX, border=True, autoscroll=False)
     actions = st.container()
     # A message goes into the conversation at once; the answer streams below it in this same run.
     prompt = st.chat_input("Send a message…", key=keys.CHAT_INPUT, submit_mode="stop", disabled=conn is None)
@@ -241,6 +245,6 @@ with actions:
     chat.chat_actions(messages, can_send=conn is not None, streaming=streaming)
 with side_col, st.container(height=640, key="side-panel", border=False):
     side_panel()
-chat.after_stop_watch()
+live_flag = chat.page_helpers()
 if conn is not None and streaming:
-    send(conn)
+    send(conn, live_flag)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from lib.client import ChatClient, ChatStream
 from lib.conversation import (
@@ -39,28 +40,73 @@ WINDOW = 20  # messages drawn at first; "Show earlier messages" adds as many aga
 SETTLE_WAIT = 3.0  # seconds a new run waits for the cut stream's thread to write its last state
 LIVE_KEY = "live-answer"  # the streaming answer's container: CSS class st-key-live-answer
 
-# Stopping the script (the chat input's stop button, the app's own Stop) ends the run with no rerun,
-# so nothing more can be drawn: the cursor and any text not drawn yet would stay until the next
-# click. This watches for that state (the app idle while a streaming answer is still on the page)
-# and clicks a hidden button once, so the next run draws the finished answer. It runs in the page,
-# reads no page content and sends nothing but that click.
-_AFTER_STOP_SCRIPT = """
+LIVE_FLAG = "live-flag"  # in the hidden box while an answer streams (st-key-live-flag)
+CHAT_BOX = "chat-box"  # the Playground's scrolling conversation (st-key-chat-box)
+
+# What only the page itself can do, in one script run once per browser tab. It reads no page content
+# and sends nothing but one click.
+# 1. Stopping the script (the chat input's stop button) ends the run with no rerun, so nothing more
+#    can be drawn: the cursor and any text not drawn yet would stay until the next click. The
+#    streaming run raises a flag (a hidden element) and lowers it when the answer ends by itself;
+#    with the app idle and the flag still up, the script clicks a hidden button once, so the next run
+#    draws the finished answer. (The app is briefly idle between an answer's end and the run that
+#    follows it: hence the flag, not the streaming answer, as the sign.)
+# 2. The chat box follows its newest line: after any change it is scrolled to its end, unless the
+#    reader scrolled up in it (until they scroll back down or send a message). Streamlit's own
+#    autoscroll (off for this box) was seen to lose its hold when the browser is busy, the box then
+#    staying put while the answer grows below it, and to pull a reader who scrolls up back down
+#    while text streams in (it ignores a wheel during its own scrolling).
+_PAGE_SCRIPT = """
 <script>
 (() => {
-  if (window.__workbenchAfterStop) return;
-  window.__workbenchAfterStop = true;
-  const check = () => {
+  if (window.__workbenchPage) return;
+  window.__workbenchPage = true;
+  const FLAG = ".st-key-{flag}", BUTTON = ".st-key-{button} button", BOX = ".st-key-{box}";
+
+  const afterStop = () => {
     const app = document.querySelector("[data-testid='stApp']");
     if (!app || app.getAttribute("data-test-script-state") !== "notRunning") return;
-    const live = document.querySelector(".st-key-%s:not([data-after-stop])");
-    const button = document.querySelector(".st-key-%s button");
-    if (!live || !button) return;
-    live.setAttribute("data-after-stop", "1");
+    const flag = document.querySelector(FLAG + ":not([data-after-stop])");
+    const button = document.querySelector(BUTTON);
+    if (!flag || !button) return;
+    flag.setAttribute("data-after-stop", "1");
     button.click();
   };
-  new MutationObserver(check).observe(document.body, {
+  new MutationObserver(afterStop).observe(document.body, {
     subtree: true, attributes: true, attributeFilter: ["data-test-script-state"],
   });
+
+  const scrolledUp = new WeakSet();  // boxes the reader scrolled up in
+  let readerAt = 0;  // when the reader last acted in a box: a scroll soon after is theirs
+  const inBox = e => e.target instanceof Element && e.target.closest(BOX);
+  for (const type of ["wheel", "touchstart", "pointerdown", "keydown"]) {
+    document.addEventListener(type, e => { if (inBox(e)) readerAt = Date.now(); },
+                              {capture: true, passive: true});
+  }
+  document.addEventListener("scroll", e => {
+    const box = e.target;
+    if (!(box instanceof Element) || !box.matches(BOX) || Date.now() - readerAt > 1000) return;
+    const atEnd = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+    atEnd ? scrolledUp.delete(box) : scrolledUp.add(box);
+  }, {capture: true, passive: true});
+  const sent = () => document.querySelectorAll(BOX).forEach(box => scrolledUp.delete(box));
+  document.addEventListener("keydown", e => {
+    if (e.key === "Enter" && !e.shiftKey && e.target.closest?.("[data-testid='stChatInput']")) sent();
+  }, true);
+  document.addEventListener("click", e => {
+    if (e.target.closest?.("[data-testid='stChatInputSubmitButton']")) sent();
+  }, true);
+  let queued = false;
+  const follow = () => {
+    queued = false;
+    if (Date.now() - readerAt < 1000) return;  // the reader's own scroll may still be under way
+    for (const box of document.querySelectorAll(BOX)) {
+      if (!scrolledUp.has(box)) box.scrollTop = box.scrollHeight;
+    }
+  };
+  new MutationObserver(() => {
+    if (!queued) { queued = true; requestAnimationFrame(follow); }
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
 })();
 </script>
 """
@@ -86,11 +132,14 @@ def settle(messages: list[ChatMessage], stopped: bool) -> None:
     mark_cut(messages, stopped)
 
 
-def after_stop_watch() -> None:
-    """The hidden button (and its script) that redraws the page once a stopped run is over."""
+def page_helpers() -> DeltaGenerator:
+    """The hidden box: the page's script (_PAGE_SCRIPT) and the button it clicks once a stopped run is
+    over; returns the slot for the flag `stream_into` raises while it streams."""
+    script = _PAGE_SCRIPT.replace("{flag}", LIVE_FLAG).replace("{button}", "after-stop").replace("{box}", CHAT_BOX)
     with st.container(key="after-stop"):
         st.button("Show the stopped answer", key=keys.AFTER_STOP)
-        st.html(_AFTER_STOP_SCRIPT % (LIVE_KEY, "after-stop"), unsafe_allow_javascript=True)
+        st.html(script, unsafe_allow_javascript=True)
+        return st.empty()
 
 
 def _edit_box(msg: ChatMessage, messages: list[ChatMessage]) -> None:
@@ -246,11 +295,15 @@ def _finish_cut(msg: ChatMessage, stream: ChatStream, events: Iterator[Event]) -
         msg.status = status
 
 
-def stream_into(msg: ChatMessage, request: ChatRequest, key: str | None, pricing: Pricing | None) -> None:
+def stream_into(
+    msg: ChatMessage, request: ChatRequest, key: str | None, pricing: Pricing | None, flag: DeltaGenerator
+) -> None:
     """Run the request, drawing deltas as they arrive and keeping each one in `msg` at once, so a
-    click or Stop mid-stream (Streamlit interrupts this run) leaves the partial answer and its metrics."""
+    click or Stop mid-stream (Streamlit interrupts this run) leaves the partial answer and its metrics.
+    `flag` (from page_helpers) is up while the answer streams."""
     ss = st.session_state
     msg.start(request.params.get("max_tokens"))
+    flag.container(key=LIVE_FLAG).caption("streaming")
     with st.container(key=LIVE_KEY), st.chat_message("assistant"):
         reasoning = LiveReasoning()
         live = LiveMarkdown()
@@ -277,6 +330,7 @@ def stream_into(msg: ChatMessage, request: ChatRequest, key: str | None, pricing
                 live.update(msg.content, final=True)
                 if msg.reasoning:
                     reasoning.update(msg.reasoning, final=True)
+                flag.empty()  # ended by itself: the run that follows draws it, no click needed
     except BaseException:
         # Streamlit stops or reruns this script by raising inside one of its calls: keep what
         # arrived. Which click it was is only known to the next run, which marks the status.
