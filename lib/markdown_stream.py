@@ -74,6 +74,9 @@ class _LineInfo:
     opener: str  # what opens its containers again
     cont: str  # what continues them on a line of its own
     leaf: _Leaf | None  # the open leaf the line continues, if any
+    kept: str = ""  # what opens again the containers it continues (not those it starts itself)
+    kept_items: int = 0  # how many of those are list items
+    items: int = 0  # how many list items are open after it
 
 
 @dataclass
@@ -120,6 +123,7 @@ class _Scanner:
                 break
             matched += 1
         info = _LineInfo(start, pos, *_openers(self.stack[:matched]), None)
+        info.kept, info.kept_items = info.opener, _items(self.stack[:matched])
         all_matched = matched == len(self.stack)
         leaf = self.leaf
         self.blank_before = blank
@@ -172,12 +176,14 @@ class _Scanner:
         lazy = not started and not all_matched and not blank and leaf is not None and leaf.kind == "paragraph"
         if lazy and not _interrupts(rest, self.html):  # a lazy continuation line: every container stays open
             info.opener, info.cont = _openers(self.stack)
+            info.items = _items(self.stack)
             self.leaf = info.leaf = _Leaf("paragraph", reopen=rest + "\n")
             return info
         if not all_matched or started:
             self._close(matched)
         leaf = self.leaf
         info.opener, info.cont = _openers(self.stack)
+        info.items = _items(self.stack)
         info.prefix = pos
         if _blank(rest, 0):  # a blank line, or one with only container markers
             if leaf is not None and leaf.kind != "indented":
@@ -233,6 +239,10 @@ def _openers(stack: list[_Container]) -> tuple[str, str]:
     return "".join(c.opener for c in stack), "".join("> " if c.quote else " " * c.width for c in stack)
 
 
+def _items(stack: list[_Container]) -> int:
+    return sum(not c.quote for c in stack)
+
+
 def _indent(s: str, pos: int) -> int:
     n = pos
     while n < len(s) and s[n] == " ":
@@ -278,7 +288,9 @@ class Piece:
     again whole when it closes). How a part goes on from the one before (`joins`) and into the next
     (`continues`), so that the page can draw their seams away: "code" (more lines of the same code
     block), "codeline" (more of the same line of code), "inline" (more of the same paragraph),
-    "table" (more rows of the same table), "block" (more of the same list or quote), "" (not a part)."""
+    "table" (more rows of the same table), "block" (more of the same list or quote), "item"/"item2"
+    (more of the list item before it, one or more levels deep: its marker drawn again is not a new
+    item's), "" (not a part)."""
 
     text: str
     part: bool = False
@@ -396,7 +408,8 @@ def _joins(line: _LineInfo, inside: bool) -> str:
         return "table"
     if kind == "paragraph" and not line.cont and (inside or line.prefix == 0):
         return "inline"
-    return "block"
+    reopened = line.items if inside else line.kept_items
+    return "block" if not reopened else "item" if reopened == 1 else "item2"
 
 
 def _reopen(line: _LineInfo, inside: bool) -> str:
@@ -407,8 +420,9 @@ def _reopen(line: _LineInfo, inside: bool) -> str:
         return line.opener + leaf.reopen + "\n" + (line.cont if inside else "")
     if leaf is not None and leaf.kind == "table" and not line.cont:
         return leaf.reopen
-    if not inside:  # the line continues its containers: open them, empty, on a line before it
-        return line.opener.rstrip() + "\n" if line.opener else ""
+    if not inside:  # the line continues its containers: open them, empty, on a line before it (not
+        # those the line starts itself: a new list item would get an empty one before it)
+        return line.kept.rstrip() + "\n" if line.kept else ""
     return line.opener + ("    " if leaf is not None and leaf.kind == "indented" else "")
 
 
@@ -422,3 +436,31 @@ def _inside_line_cut(text: str, lo: int, hi: int) -> int | None:
         if text[at - 1] not in "\\&" and text[at] not in " \t\r\n\\&;":
             return at
     return None
+
+
+def fenced_code(text: str) -> list[tuple[int, int]]:
+    """Where `text` holds fenced code, as (start, end) of runs of whole lines (opener and closer
+    included), by CommonMark's block structure: a fence in a list item or quote ends with it. A
+    line counts only if it is fenced code whether raw HTML blocks are parsed or not."""
+    scanners = (_Scanner(), _Scanner(html=False))
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    while pos < len(text):
+        m = _LINE.match(text, pos)
+        end = m.end() if m else len(text)
+        line = text[pos:end].rstrip("\r\n")
+        if all([_in_fence(s, line, pos) for s in scanners]):  # a list: both scanners see every line
+            if spans and spans[-1][1] == pos:
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((pos, end))
+        pos = end
+    return spans
+
+
+def _in_fence(scanner: _Scanner, line: str, start: int) -> bool:
+    before = scanner.leaf
+    info = scanner.feed(line, start)
+    if info.leaf is not None and info.leaf.kind == "fence":
+        return True  # a line inside a fence, or its closer
+    return scanner.leaf is not None and scanner.leaf is not before and scanner.leaf.kind == "fence"  # an opener

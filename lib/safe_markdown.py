@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+
+from lib.markdown_stream import fenced_code
 
 UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
 
-_FENCE = re.compile(  # a backtick fence's info string has no backtick; the closer may be longer
-    r"^ {0,3}(?P<fence>`{3,}(?=[^`\n]*$)|~{3,})[^\n]*\n.*?(?:^ {0,3}(?P=fence)[`~]*[ \t]*$|\Z)", re.S | re.M
-)
 _TEXT = r"((?:[^\[\]\\]|\\.|\[[^\[\]]*\])*)"
 _DEST = r"\(\s*(<[^>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)(\s+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?\s*\)"
 _IMAGE = re.compile(r"!\[" + _TEXT + r"\]" + _DEST)
@@ -75,16 +73,14 @@ def _neutralise(text: str) -> str:
     return text
 
 
-def _outside(pattern: re.Pattern[str], text: str, fn: Callable[[str], str]) -> str:
+def safe_markdown(text: str) -> str:
+    """`text` with unsafe links and remote images neutralised, fenced code left as written. Where
+    fenced code ends is CommonMark's block structure (a fence inside a list item or quote ends with
+    it), not a pattern: a pattern that ran a fence on to the end would leave what follows live."""
     out: list[str] = []
     last = 0
-    for m in pattern.finditer(text):
-        out += [fn(text[last : m.start()]), m.group(0)]
-        last = m.end()
-    out.append(fn(text[last:]))
+    for start, end in fenced_code(text):
+        out += [_neutralise(text[last:start]), text[start:end]]
+        last = end
+    out.append(_neutralise(text[last:]))
     return "".join(out)
-
-
-def safe_markdown(text: str) -> str:
-    """`text` with unsafe links and remote images neutralised, fenced code left as written."""
-    return _outside(_FENCE, text, _neutralise)

@@ -27,7 +27,8 @@ _ids = itertools.count()
 # replaces them all at once. Each part's container key names its seams,
 # lmd-<stream>-<draw>-from-<how it joins the part before>-to-<how the next joins it>-, for these
 # rules that draw the seams away: code blocks lose their edges where they meet, a paragraph's parts
-# flow on one line, a repeated table header is hidden, the rest of a long line of code waits for the
+# flow on one line, a list item's marker drawn again to continue it is hidden (and the item margins
+# at a seam count once), a repeated table header is hidden, the rest of a long line of code waits for the
 # whole block (it would be off to the right anyway), and copy buttons wait for the whole block.
 SEAMS_CSS = """<style>
 [class*="st-key-lmdg-"] { display: block; }
@@ -42,11 +43,15 @@ SEAMS_CSS = """<style>
   [data-testid="stMarkdown"] > div, [data-testid="stMarkdownContainer"], [data-testid="stMarkdownContainer"] > p) {
   display: inline; }
 [class*="st-key-lmd-"][class*="-from-table-"] thead { visibility: collapse; }
-[class*="st-key-lmd-"][class*="-from-block-"] [data-testid="stMarkdownContainer"] > blockquote:first-child {
-  margin-top: 0; }
-[class*="st-key-lmd-"][class*="-to-block-"] [data-testid="stMarkdownContainer"] > blockquote:last-child,
-[class*="st-key-lmd-"][class*="-to-block-"] [data-testid="stMarkdownContainer"] > blockquote:last-child > :last-child {
-  margin-bottom: 0; }
+[class*="st-key-lmd-"]:is([class*="-from-block-"], [class*="-from-item"]) [data-testid="stMarkdownContainer"]
+  > blockquote:first-child { margin-top: 0; }
+[class*="st-key-lmd-"][class*="-to-"]:not([class*="-to-none-"]) [data-testid="stMarkdownContainer"]
+  > :is(ul, ol):last-child > li:last-child { margin-bottom: 0; }
+[class*="st-key-lmd-"][class*="-from-item"] :is([data-testid="stMarkdownContainer"],
+  [data-testid="stMarkdownContainer"] > blockquote:first-child) > :is(ul, ol):first-child > li:first-child,
+[class*="st-key-lmd-"][class*="-from-item2-"] :is([data-testid="stMarkdownContainer"],
+  [data-testid="stMarkdownContainer"] > blockquote:first-child) > :is(ul, ol):first-child > li:first-child
+  > :is(ul, ol):first-child > li:first-child { list-style-type: none; }
 [class*="st-key-lmd-"][class*="-from-"] [data-testid="stElementToolbarButton"] { display: none; }
 </style>"""
 

@@ -112,3 +112,27 @@ def test_a_line_without_a_break_streams_as_parts() -> None:
         longest = max(len(live.update(text[:at])[-1].text) for at in range(0, len(text), 101))
         assert longest < 700, text[:20]
         assert html(live.update(text, final=True)) == MD.render(text)
+
+
+@pytest.mark.parametrize("marker", ["- ", "* ", "1. "])
+def test_a_list_streamed_in_parts_has_no_empty_items(marker: str) -> None:
+    """A part that starts at a new item of a list opens no item of its own before it: drawn in
+    parts, a list shows as many items as it has, with no empty bullet at each seam."""
+    text = "".join(f"{marker}item {i}: a few more plain words here\n" for i in range(300))
+    live = MarkdownStream(part_size=500)
+    for at in range(0, len(text), 97):
+        live.update(text[:at])
+    pieces = live.update(text)
+    assert sum(p.part for p in pieces) > 5
+    assert html(pieces).count("<li>") == 300
+    assert "<li></li>" not in html(pieces)
+
+
+def test_a_part_that_continues_a_list_item_says_so() -> None:
+    """The page hides the marker drawn again to continue an item; a new item keeps its own."""
+    text = "".join(f"- item {i}\n\n  more about item {i}, several words long\n\n" for i in range(200))
+    live = MarkdownStream(part_size=300)
+    for at in range(0, len(text), 53):
+        live.update(text[:at])
+    joins = {p.joins for p in live.update(text) if p.part} - {""}
+    assert joins == {"block", "item"}
