@@ -17,7 +17,7 @@ setup-dev:
 # set-up): let Python cache each module as it is first imported, even where PYTHONDONTWRITEBYTECODE
 # is set, so that only the first start pays for it.
 run: setup
-	PYTHONDONTWRITEBYTECODE= $(BIN)/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python scripts/run.py --server.address $(ADDRESS) --server.port $(PORT)
 
 test: setup-dev lint
 	$(BIN)/python -m pytest tests

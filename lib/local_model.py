@@ -237,3 +237,33 @@ class LocalServer:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
+
+
+_shared: LocalServer | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_server() -> LocalServer:
+    """The one manager of this app process (every session shares it): it starts the model server
+    once and stops it at exit."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = LocalServer()
+        return _shared
+
+
+def start_in_background() -> threading.Thread:
+    """Start the model server now, while the app itself starts and the browser connects; a page
+    that needs it waits for this start (the manager's lock) instead of beginning its own. A failure
+    here is not lost: the page's own `ensure` meets it again and says what happened."""
+
+    def start() -> None:
+        try:
+            shared_server().ensure()
+        except LocalModelError:
+            pass  # said by the page, which asks again
+
+    thread = threading.Thread(target=start, name="local-model-start", daemon=True)
+    thread.start()
+    return thread

@@ -8,7 +8,7 @@ from typing import Any
 import streamlit as st
 
 from lib.conversation import ChatMessage, MessageStatus
-from lib.local_model import LocalServer
+from lib.local_model import LocalServer, shared_server
 from lib.providers import Provider, ResolvedKey, builtin_providers
 from lib.request import Role
 from ui import keys
@@ -24,8 +24,9 @@ class Connection:
 
 @st.cache_resource(show_spinner=False)
 def local_server() -> LocalServer:
-    """One manager per app process: it starts the model server once and stops it at exit."""
-    return LocalServer()
+    """One manager per app process: it starts the model server once and stops it at exit (`make
+    run` may have begun that start before the first page ran, see scripts/run.py)."""
+    return shared_server()
 
 
 def providers() -> dict[str, Provider]:

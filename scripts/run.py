@@ -1,0 +1,39 @@
+"""`make run`: Streamlit in this process, with the embedded model server started at once.
+
+A page only runs once a browser connects, and the Playground then waits for the model server (about
+3 s). Started here instead, the server loads while Streamlit starts and the browser opens the page,
+and the modules the first page imports are loaded (and their bytecode written) meanwhile. The page
+finds the start under way and waits for it rather than starting a second server.
+Usage: python scripts/run.py [streamlit run options]
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def warm() -> None:
+    """Import what the first page run imports, so the browser's first page does not wait for it."""
+    import ui.api_panel
+    import ui.chat
+    import ui.form
+    import ui.sidebar  # noqa: F401
+
+
+def main() -> None:
+    from lib.local_model import start_in_background
+
+    start_in_background()  # the Playground opens on the local model
+    threading.Thread(target=warm, name="warm-imports", daemon=True).start()
+    from streamlit.web import cli
+
+    sys.exit(cli.main(["run", str(ROOT / "app.py"), *sys.argv[1:]]))
+
+
+if __name__ == "__main__":
+    main()
