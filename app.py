@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import keys, sidebar, state
+from ui import history_state, keys, sidebar, state
 
 # The Playground fits the window: its chat and its side panel are boxes that scroll on their own, so
 # the page itself never scrolls (a long page scrolled to its bottom hid the title and the answer).
@@ -49,5 +49,7 @@ pages = [
     st.Page("app_pages/history.py", title="History", icon=":material/history:"),
 ]
 page = st.navigation(pages)
+if page.title == "Playground":  # a conversation's link (?c=<id>): its setup before the sidebar is drawn
+    history_state.open_from_url(state.messages())
 st.session_state[keys.CONNECTION] = sidebar.connection()
 page.run()

@@ -16,7 +16,7 @@ from lib.curl_import import CurlImportError, import_curl
 from lib.params import ParamSpec, specs_for
 from lib.request import ChatRequest
 from lib.share import SHARE_KEYS, Setup, stale_keys, to_query
-from ui import chat, custom_setup, form, keys, state
+from ui import chat, custom_setup, form, history_state, keys, state
 from ui.api_panel import api_call_panel
 from ui.sidebar import ensure_local
 from ui.state import Connection, new_message, providers, set_later
@@ -79,7 +79,7 @@ def share_query(conn: Connection, params: dict[str, Any]) -> tuple[str, dict[str
 
 def share_link(conn: Connection, params: dict[str, Any]) -> None:
     page, query, note = share_query(conn, params)
-    st.query_params.from_dict(query)
+    st.query_params.from_dict(query | history_state.url_part())  # the address keeps its ?c=
     ss[keys.SHARE_RESULT] = (page + "?" + urlencode(query), note)
 
 
@@ -146,6 +146,9 @@ def side_panel() -> None:
     with st.expander("Parameters", expanded=True):
         params = parameters()
     keep_address_bar_current(conn, params)
+    if conn is not None:  # a reload brings the form back as it was left, not as it was last sent
+        system, values = ss.get(keys.SYSTEM, ""), variable_values()
+        history_state.keep_setup(history_state.current_setup(conn.provider, conn.model, params, system, values))
     shared = ss.get(keys.SHARE_RESULT)
     if shared:
         st.caption("Share link (no key is ever in it):")
@@ -206,18 +209,23 @@ def send(conn: Connection, flag: DeltaGenerator) -> None:
     assert request is not None
     answer = new_message("assistant")
     messages.append(answer)
+    setup = history_state.current_setup(conn.provider, conn.model, params, ss.get(keys.SYSTEM, ""), variable_values())
+    writer = history_state.start_run(messages, request, setup)  # None when history is off
     with chat_box:
-        chat.stream_into(answer, request, conn.key.value, pricing_of(conn.provider, conn.model_info), flag)
+        chat.stream_into(answer, request, conn.key.value, pricing_of(conn.provider, conn.model_info), flag, writer)
     st.rerun()
 
 
 # A click that cut a streaming answer: let it settle, and mark it (the Stop button, or the page's
 # own click after the chat input's stop button, count as a Stop).
 chat.settle(messages, stopped=bool(ss.get(keys.STOP) or ss.get(keys.AFTER_STOP)))
+history_state.follow(messages)  # the conversation in the URL (?c=), kept in the history store
 with st.container(horizontal=True, vertical_alignment="bottom", key="playground-title"):
     st.title("Playground", anchor=False, width="content")
     if conn is not None:  # what the audience of a demo is looking at, always in view
         st.caption(f"**{conn.model}** · {conn.provider.label}", width="content")
+    history_state.new_chat_button(messages)
+history_state.banner()
 if ss.get(keys.NOTICE):
     st.warning(ss.pop(keys.NOTICE))
 # The page never grows taller than the window (app.py's CSS sizes both boxes to it): the chat scrolls

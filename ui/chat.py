@@ -26,6 +26,7 @@ from lib.params import ParamSpec
 from lib.providers import Provider
 from lib.request import ChatRequest
 from lib.safe_markdown import safe_markdown
+from lib.store import RunWriter
 from ui import form, keys
 from ui.live_markdown import LiveMarkdown, LiveReasoning
 from ui.state import set_later
@@ -296,11 +297,17 @@ def _finish_cut(msg: ChatMessage, stream: ChatStream, events: Iterator[Event]) -
 
 
 def stream_into(
-    msg: ChatMessage, request: ChatRequest, key: str | None, pricing: Pricing | None, flag: DeltaGenerator
+    msg: ChatMessage,
+    request: ChatRequest,
+    key: str | None,
+    pricing: Pricing | None,
+    flag: DeltaGenerator,
+    writer: RunWriter | None = None,
 ) -> None:
     """Run the request, drawing deltas as they arrive and keeping each one in `msg` at once, so a
     click or Stop mid-stream (Streamlit interrupts this run) leaves the partial answer and its metrics.
-    `flag` (from page_helpers) is up while the answer streams."""
+    `flag` (from page_helpers) is up while the answer streams. `writer` (the history store's) saves
+    the answer as it streams and when it ends."""
     ss = st.session_state
     msg.start(request.params.get("max_tokens"))
     flag.container(key=LIVE_FLAG).caption("streaming")
@@ -327,10 +334,14 @@ def stream_into(
                 msg.refusal += event.text
             elif isinstance(event, Done):
                 msg.record(event.result)
+                if writer is not None:
+                    writer.finish_message(msg, event.result)
                 live.update(msg.content, final=True)
                 if msg.reasoning:
                     reasoning.update(msg.reasoning, final=True)
                 flag.empty()  # ended by itself: the run that follows draws it, no click needed
+            if writer is not None and msg.status == "running":
+                writer.update(msg.content, msg.reasoning, msg.refusal)
     except BaseException:
         # Streamlit stops or reruns this script by raising inside one of its calls: keep what
         # arrived. Which click it was is only known to the next run, which marks the status.
@@ -340,6 +351,8 @@ def stream_into(
     finally:
         # No Streamlit call here, not even session state: once the script is stopped it raises.
         # The next run takes `run` out of session state.
+        if writer is not None and not writer.closed:  # a cut run: saved as interrupted with what arrived
+            writer.finish_message(msg)
         run.settled.set()
         stream.cancel()
         client.close()
