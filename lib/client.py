@@ -17,10 +17,10 @@ from typing import Any
 
 import httpx
 
-from lib import errors
+from lib import address_guard, errors
 from lib.events import ChatResult, Done, Event, Pricing
 from lib.exchange import (
-    IO_ERRORS,
+    SEND_ERRORS,
     ChatExchange,
     ClientConfig,
     Emit,
@@ -108,7 +108,7 @@ class _SyncDriver:
                     continue
                 try:
                     value = self.perform(op)
-                except IO_ERRORS as exc:
+                except SEND_ERRORS as exc:
                     thrown = exc
         finally:
             self.close()
@@ -174,7 +174,7 @@ class _AsyncDriver:
                     continue
                 try:
                     value = await self.perform(op)
-                except IO_ERRORS as exc:
+                except SEND_ERRORS as exc:
                     thrown = exc
         finally:
             await self.close()
@@ -265,9 +265,11 @@ class AsyncChatStream:
 class ChatClient:
     """Holds one connection pool; create one per session (never a module global)."""
 
-    def __init__(self, config: ClientConfig | None = None):
+    def __init__(self, config: ClientConfig | None = None, policy: address_guard.AddressPolicy | None = None):
         self.config = config or ClientConfig()
-        self.http = httpx.Client(timeout=self.config.timeout())
+        policy = policy or address_guard.current()
+        transport = address_guard.GuardedTransport(policy) if policy.shared else None
+        self.http = httpx.Client(timeout=self.config.timeout(), transport=transport)
 
     def stream(self, request: ChatRequest, key: str | None = None, pricing: Pricing | None = None) -> ChatStream:
         """A ChatStream for this request; nothing is sent until it is iterated."""
@@ -301,9 +303,11 @@ class ChatClient:
 class AsyncChatClient:
     """The async driver of the same engine, for pages that run several streams at once."""
 
-    def __init__(self, config: ClientConfig | None = None):
+    def __init__(self, config: ClientConfig | None = None, policy: address_guard.AddressPolicy | None = None):
         self.config = config or ClientConfig()
-        self.http = httpx.AsyncClient(timeout=self.config.timeout())
+        policy = policy or address_guard.current()
+        transport = address_guard.AsyncGuardedTransport(policy) if policy.shared else None
+        self.http = httpx.AsyncClient(timeout=self.config.timeout(), transport=transport)
 
     def stream(
         self,

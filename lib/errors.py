@@ -93,6 +93,12 @@ class DNSFailure(WorkbenchError):
     action = "base_url"
 
 
+class AddressRefused(WorkbenchError):
+    """A shared app refused to connect to a local, private or otherwise internal address."""
+
+    action = "base_url"
+
+
 class FirstByteTimeout(WorkbenchError):
     pass
 

@@ -84,6 +84,9 @@ Op = Send | ReadAll | NextText | Wait | Emit
 # What a driver may throw into the core: httpx's own errors, and what a socket closed from another
 # thread (cancel) raises while it is being read.
 IO_ERRORS: tuple[type[BaseException], ...] = (httpx.HTTPError, httpx.StreamError, OSError, ValueError)
+# What a driver hands back to the core: I/O failures, and a shared app's refusal to connect
+# (lib/address_guard.py), raised where the connection is made.
+SEND_ERRORS: tuple[type[BaseException], ...] = (*IO_ERRORS, errors.AddressRefused)
 
 
 # -- retries -------------------------------------------------------------------------------------
@@ -149,6 +152,8 @@ def _attempt(
     """One try: (response, None, None) on a success status, else (None, error, retry_after)."""
     try:
         response: httpx.Response = yield Send(wire, key, timeout)
+    except errors.AddressRefused as exc:
+        return None, exc, None
     except httpx.TimeoutException:
         return None, errors.timed_out(call, timeout.read or 0), None
     except httpx.ConnectError as exc:
