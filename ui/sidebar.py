@@ -6,6 +6,7 @@ from typing import Any
 
 import streamlit as st
 
+from lib import address_guard
 from lib.catalog import list_models, model_details
 from lib.client import ChatClient
 from lib.errors import InvalidBaseURL, WorkbenchError
@@ -212,6 +213,11 @@ def connection() -> Connection | None:
     table = providers()
     with st.sidebar:
         st.markdown("### Connection")
+        if address_guard.current().shared:
+            st.caption(
+                ":material/groups: **Shared:** others on the network use this app, so requests go "
+                "only to public addresses and the hosts its operator allows."
+            )
         pid = st.selectbox("Provider", list(table), format_func=lambda p: table[p].label, key=keys.PROVIDER)
         provider = _base_url_field(table[pid])
         if provider is None:

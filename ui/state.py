@@ -7,6 +7,7 @@ from typing import Any
 
 import streamlit as st
 
+from lib import address_guard
 from lib.conversation import ChatMessage, MessageStatus
 from lib.local_model import LocalServer, shared_server
 from lib.providers import Provider, ResolvedKey, builtin_providers
@@ -43,6 +44,8 @@ def secrets() -> dict[str, Any]:
 
 def init() -> None:
     """Create the session's keys once (honouring deep links), and keep widget values alive."""
+    # Where requests may go follows where this app listens (lib/address_guard.py); cheap to redo.
+    address_guard.configure(st.get_option("server.address"))
     ss = st.session_state
     for key in list(ss.keys()):
         if isinstance(key, str) and key.startswith(keys.PERSISTENT_PREFIXES):

@@ -37,15 +37,16 @@ class App:
         self.url, self.log, self.process = url, log, process
 
 
-def start_app(env_extra: dict[str, str], name: str, root: Path = ROOT) -> App:
+def start_app(env_extra: dict[str, str], name: str, root: Path = ROOT, address: str = "127.0.0.1") -> App:
     """`streamlit run app.py` on a free port with this environment plus `env_extra`, once healthy
-    (`root`: another checkout of the app, e.g. the one a benchmark compares against)."""
+    (`root`: another checkout of the app, e.g. the one a benchmark compares against; `address`:
+    where it listens, 0.0.0.0 for a shared app)."""
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
     log = ARTIFACTS / f"streamlit-{name}.log"
     env = {**os.environ, **env_extra}
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-           "--server.port", str(port), "--server.address", "127.0.0.1",
+           "--server.port", str(port), "--server.address", address,
            "--browser.gatherUsageStats", "false"]  # fmt: skip
     with open(log, "wb") as out:
         process = subprocess.Popen(cmd, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
