@@ -146,9 +146,13 @@ def side_panel() -> None:
     with st.expander("Parameters", expanded=True):
         params = parameters()
     keep_address_bar_current(conn, params)
+    setup = None
     if conn is not None:  # a reload brings the form back as it was left, not as it was last sent
         system, values = ss.get(keys.SYSTEM, ""), variable_values()
-        history_state.keep_setup(history_state.current_setup(conn.provider, conn.model, params, system, values))
+        setup = history_state.current_setup(conn.provider, conn.model, params, system, values)
+        history_state.keep_setup(setup)
+    with st.expander("Presets"):
+        history_state.presets(setup)
     shared = ss.get(keys.SHARE_RESULT)
     if shared:
         st.caption("Share link (no key is ever in it):")

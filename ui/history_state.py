@@ -26,6 +26,8 @@ RUN = "history_run"  # (chat message id, run id) of the latest run, until its en
 DETACHED = "history_detached"  # the conversation "Clear" left, brought back by "Undo clear"
 SAVED_SETUP = "history_saved_setup"  # the setup last written to the conversation (as stored)
 PROBLEM = "history_problem"  # a store error met mid-session: history is off for this session
+LOAD_PRESET = "history_load_preset"  # a preset to put into the form on the next full run
+PRESET_NOTE = "history_preset_note"  # ("ok" | "error", sentence) under the presets
 OFF = "History is off"
 PAGE = "playground"
 
@@ -185,6 +187,9 @@ def open_from_url(messages: list[ChatMessage]) -> None:
     wanted = st.query_params.get("c")
     if s is not None and wanted and wanted != st.session_state.get(CONVERSATION):
         _restore(s, wanted, messages)
+    preset_id = st.session_state.pop(LOAD_PRESET, None)
+    if s is not None and preset_id:
+        _load_preset(s, preset_id)
 
 
 def follow(messages: list[ChatMessage]) -> None:
@@ -293,3 +298,48 @@ def start_run(messages: list[ChatMessage], request: ChatRequest, setup: Setup) -
     _ids()[messages[-1].id] = [writer.id, None]
     ss[RUN] = (messages[-1].id, writer.id)
     return writer
+
+
+def _load_preset(s: Store, preset_id: str) -> None:
+    try:
+        preset = s.get_preset(owner(), preset_id)
+    except StoreError as exc:
+        st.session_state[PRESET_NOTE] = ("error", str(exc))
+        return
+    apply_setup(preset.setup)
+    st.session_state[PRESET_NOTE] = ("ok", f"Loaded the preset “{preset.name}”.")
+    st.rerun()
+
+
+def presets(setup: Setup | None) -> None:
+    """Save the current setup under a name, or load a saved one into the sidebar and the form."""
+    s = store()
+    if s is None:
+        st.caption("Presets are kept in the history, which is off.")
+        return
+    ss = st.session_state
+    try:
+        saved = s.list_presets(owner())
+    except StoreError as exc:
+        turn_off(exc)
+        st.caption(str(exc))
+        return
+    if saved:
+        by_id = {p.id: p for p in saved}
+        row = st.container(horizontal=True, vertical_alignment="bottom")
+        chosen = row.selectbox("Preset", list(by_id), format_func=lambda i: by_id[i].name, key="preset-choice")
+        if row.button("Load preset", key="preset-load", disabled=chosen is None):
+            ss[LOAD_PRESET] = chosen
+            st.rerun()  # the whole page: the sidebar's provider and model change too
+    row = st.container(horizontal=True, vertical_alignment="bottom")
+    name = row.text_input("Preset name", key="preset-name", placeholder="e.g. Terse JSON on gpt-oss")
+    if row.button("Save preset", key="preset-save", disabled=setup is None or not name.strip()) and setup:
+        try:
+            made = s.save_preset(owner(), name, setup)
+        except StoreError as exc:
+            ss[PRESET_NOTE] = ("error", str(exc))
+        else:
+            ss[PRESET_NOTE] = ("ok", f"Saved the preset “{made.name}” (never a key).")
+    said = ss.pop(PRESET_NOTE, None)
+    if said:
+        (st.success if said[0] == "ok" else st.error)(said[1])

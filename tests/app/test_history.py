@@ -113,3 +113,36 @@ def test_a_store_that_cannot_be_opened_is_one_sentence_and_the_app_still_chats(o
     assert len(banners) == 1 and "is not a SQLite database" in banners[0], banners
     send(at, "still there?")
     assert answers(at) and "c" not in at.query_params
+
+
+def test_a_preset_saves_the_setup_and_loads_it_back(oxen_app: OxenApp, history: Store) -> None:
+    at = oxen_app()
+    at.number_input(key=keys.param("temperature")).set_value(0.3).run()
+    at.text_area(key=keys.SYSTEM).set_value("Answer in JSON.").run()
+    at.text_input(key="preset-name").set_value("Terse JSON").run()
+    button(at, "Save preset").click().run()
+    assert any("Saved the preset “Terse JSON”" in s.value for s in at.success)
+    [preset] = history.list_presets(LOCAL_OWNER)
+    assert (preset.name, preset.setup.model, preset.setup.params.get("temperature")) == (
+        "Terse JSON",
+        "gpt-oss-120b",
+        0.3,
+    )
+    assert ENV_KEY not in str(preset)
+    at.number_input(key=keys.param("temperature")).set_value(0.9).run()
+    at.text_area(key=keys.SYSTEM).set_value("Something else.").run()
+    at.selectbox(key="preset-choice").set_value(preset.id).run()
+    button(at, "Load preset").click().run()
+    assert at.number_input(key=keys.param("temperature")).value == 0.3
+    assert at.text_area(key=keys.SYSTEM).value == "Answer in JSON."
+    assert any("Loaded the preset “Terse JSON”" in s.value for s in at.success)
+    send(at, "with the preset")
+    assert stand_in_body_temperature(history) == 0.3
+
+
+def stand_in_body_temperature(history: Store) -> object:
+    """The temperature the newest run was sent with (as stored: the request as sent)."""
+    [conversation] = history.list_conversations(LOCAL_OWNER).rows
+    run = history.thread(LOCAL_OWNER, conversation.id)[-1]
+    assert run.request is not None
+    return run.request["body"].get("temperature")
