@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
+from lib import limits
 from lib.headers import (
     Secret,
     SecretHeader,
@@ -455,6 +456,9 @@ def placeholder_model(model: str) -> bool:
 
 def import_curl(text: str, providers: Mapping[str, Provider]) -> Imported:
     """Read a pasted cURL command; raises CurlImportError (one sentence) when it is not a chat request."""
+    too_long = limits.curl_too_long(len(text))
+    if too_long:
+        raise CurlImportError(too_long)
     try:
         curl, variables, problems = _pick_curl(commands(text.strip()))
     except ShellSyntaxError as exc:

@@ -93,6 +93,10 @@ class DNSFailure(WorkbenchError):
     action = "base_url"
 
 
+class RequestTooLarge(WorkbenchError):
+    """Past one of lib/limits.py's sizes: nothing was sent."""
+
+
 class AddressRefused(WorkbenchError):
     """A shared app refused to connect to a local, private or otherwise internal address."""
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from lib import errors
+from lib import errors, limits
 from lib.events import ChatResult, Done, Event, Pricing
 from lib.request import ChatRequest, HttpRequest, to_http
 from lib.sse import SSEStream
@@ -182,6 +182,13 @@ def _missing_key(
     return errors.MissingKey(f"{provider_label} needs an API key; type it in the sidebar's API key field{env}.")
 
 
+def _too_large(request: ChatRequest, wire: HttpRequest) -> errors.RequestTooLarge | None:
+    sentence = limits.too_many_messages(len(request.messages)) or limits.body_too_large(
+        len(json.dumps(wire.body, ensure_ascii=False).encode())
+    )
+    return errors.RequestTooLarge(sentence) if sentence else None
+
+
 def json_exchange(
     wire: HttpRequest, key: str | None, call: errors.Call, config: ClientConfig, read_timeout: float
 ) -> Generator[Op, Any, Any]:
@@ -231,6 +238,10 @@ class ChatExchange:
         missing = _missing_key(self.wire, p.label, p.key_required, self.key)
         if missing:
             yield Emit(Done(self.state.finish(error=missing)))
+            return
+        too_large = _too_large(self.request, self.wire)
+        if too_large:
+            yield Emit(Done(self.state.finish(error=too_large)))
             return
         timeout = self.config.timeout()
         attempt = 0

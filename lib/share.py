@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from lib import limits
 from lib.headers import RESERVED, SecretHeader, env_is_valid, is_secret, valid_name, valid_value
 from lib.providers import Extras
 
@@ -103,10 +104,22 @@ def pack(obj: Any) -> str:
 
 
 def unpack(text: str) -> Any:
+    """A packed value from a link. One that would unpack past MAX_LINK_SETUP_BYTES (a few bytes of
+    zlib can stand for gigabytes) is refused without unpacking the rest."""
+    limit = limits.MAX_LINK_SETUP_BYTES
     try:
-        return json.loads(zlib.decompress(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))))
+        inflate = zlib.decompressobj()
+        raw = inflate.decompress(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)), limit)
+        too_large = bool(inflate.unconsumed_tail)
+        value = None if too_large else json.loads(raw)
     except (binascii.Error, zlib.error, ValueError) as exc:
         raise ValueError("The link's saved setup is damaged; the page opened with its defaults.") from exc
+    if too_large:
+        raise ValueError(
+            f"The link's saved setup unpacks to over {limit:,} bytes, more than a link may carry; the page "
+            "opened with its defaults."
+        )
+    return value
 
 
 def to_query(setup: Setup, page_url: str) -> tuple[dict[str, str], str | None]:
