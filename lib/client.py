@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from lib import address_guard, errors
+from lib.budget import Meter
 from lib.events import ChatResult, Done, Event, Pricing
 from lib.exchange import (
     SEND_ERRORS,
@@ -184,10 +185,12 @@ class _AsyncDriver:
 class ChatStream:
     """One running request: iterate it for events; `cancel()` from any thread stops it at once."""
 
-    def __init__(self, client: ChatClient, request: ChatRequest, key: str | None, pricing: Pricing | None):
+    def __init__(
+        self, client: ChatClient, request: ChatRequest, key: str | None, pricing: Pricing | None, meter: Meter | None
+    ):
         self._client = client
         self.request = request
-        self._exchange = ChatExchange(request, key, pricing, client.config)
+        self._exchange = ChatExchange(request, key, pricing, client.config, meter)
         self._cancel = threading.Event()
         self._driver: _SyncDriver | None = None
 
@@ -217,10 +220,17 @@ class ChatStream:
 class AsyncChatStream:
     """The async twin of ChatStream: `async for` it; `cancel()` works from any thread."""
 
-    def __init__(self, client: AsyncChatClient, request: ChatRequest, key: str | None, pricing: Pricing | None):
+    def __init__(
+        self,
+        client: AsyncChatClient,
+        request: ChatRequest,
+        key: str | None,
+        pricing: Pricing | None,
+        meter: Meter | None,
+    ):
         self._client = client
         self.request = request
-        self._exchange = ChatExchange(request, key, pricing, client.config)
+        self._exchange = ChatExchange(request, key, pricing, client.config, meter)
         self._cancel = threading.Event()
         self._driver: _AsyncDriver | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -271,13 +281,18 @@ class ChatClient:
         transport = address_guard.GuardedTransport(policy) if policy.shared else None
         self.http = httpx.Client(timeout=self.config.timeout(), transport=transport)
 
-    def stream(self, request: ChatRequest, key: str | None = None, pricing: Pricing | None = None) -> ChatStream:
-        """A ChatStream for this request; nothing is sent until it is iterated."""
-        return ChatStream(self, request, key, pricing)
+    def stream(
+        self, request: ChatRequest, key: str | None = None, pricing: Pricing | None = None, meter: Meter | None = None
+    ) -> ChatStream:
+        """A ChatStream for this request; nothing is sent until it is iterated. `meter`: a shared
+        app's own key's budget (lib/budget.py)."""
+        return ChatStream(self, request, key, pricing, meter)
 
-    def complete(self, request: ChatRequest, key: str | None = None, pricing: Pricing | None = None) -> ChatResult:
+    def complete(
+        self, request: ChatRequest, key: str | None = None, pricing: Pricing | None = None, meter: Meter | None = None
+    ) -> ChatResult:
         """Run the request to the end and return its ChatResult (errors in `result.error`)."""
-        return _last_result(self.stream(request, key, pricing))
+        return _last_result(self.stream(request, key, pricing, meter))
 
     def get_json(self, wire: HttpRequest, key: str | None, call: errors.Call, timeout: float = 10.0) -> Any:
         """A JSON document (model list, details, search), with the chat's errors and retries; raises a
@@ -315,19 +330,20 @@ class AsyncChatClient:
         key: str | None = None,
         pricing: Pricing | None = None,
         cancel: threading.Event | None = None,
+        meter: Meter | None = None,
     ) -> AsyncChatStream:
         """An AsyncChatStream for this request; nothing is sent until it is iterated. Setting `cancel`
         (a threading.Event shared with other code) stops it like `.cancel()`."""
-        stream = AsyncChatStream(self, request, key, pricing)
+        stream = AsyncChatStream(self, request, key, pricing, meter)
         if cancel is not None:
             stream._cancel = cancel
         return stream
 
     async def complete(
-        self, request: ChatRequest, key: str | None = None, pricing: Pricing | None = None
+        self, request: ChatRequest, key: str | None = None, pricing: Pricing | None = None, meter: Meter | None = None
     ) -> ChatResult:
         result: ChatResult | None = None
-        async for event in self.stream(request, key, pricing):
+        async for event in self.stream(request, key, pricing, meter=meter):
             if isinstance(event, Done):
                 result = event.result
         assert result is not None

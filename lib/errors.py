@@ -93,6 +93,12 @@ class DNSFailure(WorkbenchError):
     action = "base_url"
 
 
+class BudgetExceeded(WorkbenchError):
+    """A shared app's own keys are over their operator's limits (lib/budget.py): nothing was sent."""
+
+    action = "key"
+
+
 class RequestTooLarge(WorkbenchError):
     """Past one of lib/limits.py's sizes: nothing was sent."""
 

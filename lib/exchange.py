@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from lib import errors, limits
+from lib.budget import Meter
 from lib.events import ChatResult, Done, Event, Pricing
 from lib.request import ChatRequest, HttpRequest, to_http
 from lib.sse import SSEStream
@@ -218,11 +219,19 @@ def json_exchange(
 class ChatExchange:
     """One chat request from sending to `Done(result)`; `result` is the answer so far at any moment."""
 
-    def __init__(self, request: ChatRequest, key: str | None, pricing: Pricing | None, config: ClientConfig):
+    def __init__(
+        self,
+        request: ChatRequest,
+        key: str | None,
+        pricing: Pricing | None,
+        config: ClientConfig,
+        meter: Meter | None = None,
+    ):
         self.request = request
         self.key = key
         self.pricing = pricing
         self.config = config
+        self.meter = meter  # a shared app's own key: admitted before sending, charged at the end
         self.wire = to_http(request)
         p = request.provider
         self.call = errors.Call(p.base_url, self.wire.url, p.local, request.model, "chat")
@@ -239,10 +248,17 @@ class ChatExchange:
         if missing:
             yield Emit(Done(self.state.finish(error=missing)))
             return
-        too_large = _too_large(self.request, self.wire)
-        if too_large:
-            yield Emit(Done(self.state.finish(error=too_large)))
+        refused = _too_large(self.request, self.wire) or (self.meter.admit() if self.meter else None)
+        if refused:
+            yield Emit(Done(self.state.finish(error=refused)))
             return
+        try:
+            yield from self._exchange(cancelled)
+        finally:
+            if self.meter is not None:
+                self.meter.charge(self.state.result)
+
+    def _exchange(self, cancelled: Callable[[], bool]) -> Generator[Op, Any, None]:
         timeout = self.config.timeout()
         attempt = 0
         while True:
