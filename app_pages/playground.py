@@ -19,7 +19,7 @@ from lib.share import SHARE_KEYS, Setup, stale_keys, to_query
 from ui import chat, custom_setup, form, history_state, keys, state
 from ui.api_panel import api_call_panel
 from ui.sidebar import ensure_local
-from ui.state import Connection, new_message, providers, set_later
+from ui.state import Connection, meter_for, new_message, providers, set_later
 
 ss = st.session_state
 messages = state.messages()
@@ -216,7 +216,9 @@ def send(conn: Connection, flag: DeltaGenerator) -> None:
     setup = history_state.current_setup(conn.provider, conn.model, params, ss.get(keys.SYSTEM, ""), variable_values())
     writer = history_state.start_run(messages, request, setup)  # None when history is off
     with chat_box:
-        chat.stream_into(answer, request, conn.key.value, pricing_of(conn.provider, conn.model_info), flag, writer)
+        chat.stream_into(
+            answer, request, conn.key.value, pricing_of(conn.provider, conn.model_info), flag, writer, meter_for(conn)
+        )
     st.rerun()
 
 

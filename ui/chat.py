@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from lib.budget import Meter
 from lib.client import ChatClient, ChatStream
 from lib.conversation import (
     ChatMessage,
@@ -303,6 +304,7 @@ def stream_into(
     pricing: Pricing | None,
     flag: DeltaGenerator,
     writer: RunWriter | None = None,
+    meter: Meter | None = None,
 ) -> None:
     """Run the request, drawing deltas as they arrive and keeping each one in `msg` at once, so a
     click or Stop mid-stream (Streamlit interrupts this run) leaves the partial answer and its metrics.
@@ -316,7 +318,7 @@ def stream_into(
         live = LiveMarkdown()
         live.waiting()
     client = ChatClient()
-    stream = client.stream(request, key, pricing)
+    stream = client.stream(request, key, pricing, meter)
     run = LiveRun(stream, threading.Event())
     ss[keys.LIVE] = run
     events = iter(stream)

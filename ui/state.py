@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import secrets as secrets_module
 from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
-from lib import address_guard
+from lib import address_guard, budget
 from lib.conversation import ChatMessage, MessageStatus
 from lib.local_model import LocalServer, shared_server
 from lib.providers import Provider, ResolvedKey, builtin_providers
@@ -40,6 +41,13 @@ def secrets() -> dict[str, Any]:
         return dict(st.secrets)
     except Exception:  # Streamlit raises when no secrets file exists
         return {}
+
+
+def meter_for(conn: Connection) -> budget.Meter | None:
+    """The budget a request with this connection's key counts against: a shared app's own keys
+    only (lib/budget.py), per browser session."""
+    session = st.session_state.setdefault("budget_session", secrets_module.token_hex(8))
+    return budget.meter(address_guard.current().shared, conn.key.origin, session)
 
 
 def init() -> None:
