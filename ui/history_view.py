@@ -195,7 +195,7 @@ def listing(s: Store) -> None:
                         disabled=not selected, file_name="conversations.jsonl", mime="application/jsonl",
                         key="history-export-selected")  # fmt: skip
     everything = ConversationQuery(**{**vars(query), "offset": 0, "limit": 500})
-    bar.download_button("Export all shown (JSONL)", lambda: s.export_jsonl(who, everything),
+    bar.download_button("Export all matching (JSONL)", lambda: s.export_jsonl(who, everything),
                         disabled=not found.rows, file_name="conversations.jsonl", mime="application/jsonl",
                         key="history-export-all")  # fmt: skip
 
