@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import history_state, keys, sidebar, state
+from ui import compare_state, history_state, keys, sidebar, state
 
 # The Playground fits the window: its chat and its side panel are boxes that scroll on their own, so
 # the page itself never scrolls (a long page scrolled to its bottom hid the title and the answer).
@@ -51,5 +51,9 @@ pages = [
 page = st.navigation(pages)
 if page.title == "Playground":  # a conversation's link (?c=<id>): its setup before the sidebar is drawn
     history_state.open_from_url(state.messages())
-st.session_state[keys.CONNECTION] = sidebar.connection()
+if page.title == "Compare" and compare_state.hidden():  # blind mode: no provider or model in the sidebar
+    st.session_state[keys.CONNECTION] = None
+    st.sidebar.caption("Blind mode: the connection is hidden until you vote.")
+else:
+    st.session_state[keys.CONNECTION] = sidebar.connection()
 page.run()

@@ -1,4 +1,73 @@
+"""Compare: up to four panes answer the same conversation at once, measured side by side, with a
+blind mode that hides the names until a vote, and a leaderboard of the votes. The page only lays
+things out: state and sending in ui/compare_state.py, drawing and streaming in ui/compare_view.py."""
+
+from __future__ import annotations
+
 import streamlit as st
 
-st.title("Compare")
-st.info("Coming next: send one prompt to several models side by side and compare answers, speed and cost.")
+from lib import compare
+from ui import compare_state as cs
+from ui import compare_view as view
+from ui.sidebar import ensure_local
+
+cs.init()
+cs.settle()
+current = cs.running()
+panes = cs.panes()
+
+st.html(view.STYLE)
+st.title("Compare", anchor=False)
+if st.session_state.get(cs.NOTICE):
+    st.warning(st.session_state.pop(cs.NOTICE))
+if cs.store_problem():
+    st.caption(f"History is off: {cs.store_problem()} Votes count for this session only.")
+if cs.hidden():  # no name may reach the address bar either
+    for name in ("models", "model", "provider", "base_url"):
+        if name in st.query_params:
+            del st.query_params[name]
+
+compare_tab, board_tab = st.tabs(["Compare", "Leaderboard"])
+with compare_tab:
+    row = st.container(horizontal=True, vertical_alignment="center")
+    row.button("Add pane", icon=":material/add:", on_click=cs.add_pane,
+               disabled=len(panes) >= compare.MAX_PANES or current is not None)  # fmt: skip
+    row.button("Stop all", icon=":material/stop_circle:", disabled=current is None,
+               on_click=current.run.cancel_all if current is not None and current.run else None)  # fmt: skip
+    row.toggle(
+        "Blind mode",
+        key=cs.BLIND,
+        on_change=cs.on_blind_toggle,
+        disabled=current is not None,
+        help="Hides models, providers and base URLs (Model A, B, …, in a shuffled order) until you vote.",
+    )
+    with st.expander("System prompt"):
+        st.text_area("System prompt", key=cs.SYSTEM, height=80, placeholder="Not sent · sent to every pane")
+    requests = [cs.request_of(p) for p in panes]
+    sent = [r for r in requests if r is not None]
+    last = current or st.session_state.get(cs.LAST)
+    if last is not None and len(last.requests) >= 2:
+        sent = [last.requests[i] for i in sorted(last.requests)]
+    if len(sent) >= 2:
+        st.caption(compare.differs_line(sent))
+    views = {}
+    with st.container(key="compare-panes"):
+        columns = st.columns(len(panes), gap="small")
+        for position, index in enumerate(cs.order()):
+            with columns[position]:
+                drawn = view.draw_pane(position, index, current)
+                if drawn is not None:
+                    views[index] = drawn
+    view.vote_row()
+    view.diff_box()
+    view.summary()
+with board_tab:
+    view.leaderboard_tab()
+
+prompt = st.chat_input("Send a message to every pane…", key="compare_input", disabled=current is not None)
+if prompt and current is None:
+    local = any(cs.providers()[p.setup.provider_id].local for p in panes if p.setup.provider_id in cs.providers())
+    current = cs.start_round(prompt, ensure_local() if local else None)
+    st.rerun()  # the next run draws every pane streaming
+if current is not None and views:
+    view.stream(current, views)

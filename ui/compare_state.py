@@ -1,0 +1,379 @@
+"""Compare's session state: the panes (each a setup and its own conversation), the round streaming
+now, the rounds' measures, blind mode; starting a round (requests, keys, store) and the store's
+votes. Drawing is in ui/compare_view.py."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+
+from lib import compare
+from lib.catalog import pricing_of
+from lib.client import ChatClient
+from lib.compare import CompareRun, PaneJob, PaneSetup, RoundRow
+from lib.conversation import ChatMessage, variable_names
+from lib.errors import InvalidBaseURL
+from lib.local_model import MODEL_ID
+from lib.params import specs_for
+from lib.providers import Provider, ResolvedKey, resolve_key, with_base_url
+from lib.request import ChatRequest, to_http
+from lib.share import Setup
+from lib.store import LOCAL_OWNER, Store, StoreError, StoreUnavailable, open_store
+from lib.store import compare as store_compare
+from lib.store.database import database_url
+from ui import form, keys
+from ui.state import new_message, providers, secrets
+
+PANES = "compare_panes"  # list[Pane]
+RUN = "compare_run"  # the round streaming now (Round), or None
+ROUNDS = "compare_rounds"  # list[RoundRow]: every finished round's measures, by pane index
+BLIND = "compare_blind"  # the "Blind mode" toggle
+ORDER = "compare_order"  # blind mode: position i shows pane ORDER[i]
+REVEALED = "compare_revealed"  # blind mode: the last round was voted on, names shown
+LAST = "compare_last"  # the last round (Round), finished: for the vote, the diff and What differs
+SYSTEM = "compare_system"
+NOTICE = "compare_notice"
+STORE_PROBLEM = "compare_store_problem"
+PANE_SEQ = "compare_pane_seq"
+INITIALISED = "compare_initialised"
+PAGE = "compare"
+
+
+@dataclass
+class Pane:
+    id: int  # stable, for widget keys
+    setup: PaneSetup
+    messages: list[ChatMessage] = field(default_factory=list)
+    conversation_id: str | None = None  # its conversation in History
+
+
+@dataclass
+class Round:
+    number: int
+    group: str | None  # the Compare group in the store
+    requests: dict[int, ChatRequest]  # pane index -> what was sent
+    answers: dict[int, ChatMessage]
+    names: dict[int, str]  # pane index -> name (model and provider) when it was sent
+    run: CompareRun | None = None
+    recorded: bool = False
+    voted: bool = False
+
+
+def _new_pane(setup: PaneSetup) -> Pane:
+    ss = st.session_state
+    ss[PANE_SEQ] = ss.get(PANE_SEQ, 0) + 1
+    return Pane(ss[PANE_SEQ], setup)
+
+
+def panes() -> list[Pane]:
+    found: list[Pane] = st.session_state[PANES]
+    return found
+
+
+def provider_of(setup: PaneSetup) -> Provider | InvalidBaseURL:
+    """The pane's provider pointed at its base URL, or why the base URL is not one."""
+    configured = providers().get(setup.provider_id) or providers()["local"]
+    if configured.local:
+        return configured
+    try:
+        return with_base_url(configured, setup.base_url)
+    except InvalidBaseURL as exc:
+        return exc
+
+
+def name_of(setup: PaneSetup) -> str:
+    configured = providers().get(setup.provider_id) or providers()["local"]
+    return compare.pane_name(setup, configured.label)
+
+
+def key_of(setup: PaneSetup) -> ResolvedKey:
+    """The key by the sidebar's rules: a key typed for that provider in the sidebar, else a stored one,
+    which goes only to the provider's configured base URL (never to one from a link)."""
+    configured = providers().get(setup.provider_id) or providers()["local"]
+    typed = st.session_state.get(keys.api_key(configured.id)) or None
+    return resolve_key(configured, setup.base_url or configured.base_url, typed, secrets=secrets())
+
+
+def _from_connection() -> PaneSetup:
+    """A pane as the Playground is set up: its connection and its form's parameters."""
+    conn = st.session_state.get(keys.CONNECTION)
+    if conn is None:
+        local = providers()["local"]
+        return PaneSetup("local", local.base_url, MODEL_ID, {"stream": True})
+    params, _ = form.values(specs_for(conn.model_info, local=conn.provider.local))
+    return PaneSetup(conn.provider.id, conn.provider.base_url, conn.model, {**params, "stream": True})
+
+
+def init() -> None:
+    """The page's state once per session: panes from the deep link (`?provider=&base_url=&models=`)
+    or two copies of the Playground's setup."""
+    ss = st.session_state
+    if ss.get(INITIALISED):
+        return
+    ss[INITIALISED] = True
+    ss[ROUNDS], ss[RUN], ss[LAST], ss[REVEALED] = [], None, None, False
+    base = _from_connection()
+    models = [m.strip() for m in st.query_params.get("models", "").split(",") if m.strip()]
+    if models:
+        pid = st.query_params.get("provider", base.provider_id)
+        pid = pid if pid in providers() else "local"
+        url = st.query_params.get("base_url") or providers()[pid].base_url
+        if len(models) > compare.MAX_PANES:
+            ss[NOTICE] = f"The link names {len(models)} models; Compare shows the first {compare.MAX_PANES}."
+        models = models[: compare.MAX_PANES]
+        params = {"stream": True}
+        setups = [PaneSetup(pid, url, m, dict(params)) for m in models]
+        while len(setups) < compare.MIN_PANES:
+            setups.append(PaneSetup(pid, url, setups[-1].model, dict(params)))
+    else:
+        setups = [base, PaneSetup(base.provider_id, base.base_url, base.model, dict(base.params))]
+    ss[PANES] = [_new_pane(s) for s in setups]
+    ss[ORDER] = list(range(len(setups)))
+
+
+def add_pane() -> None:
+    found = panes()
+    if len(found) < compare.MAX_PANES:
+        last = found[-1].setup
+        found.append(_new_pane(PaneSetup(last.provider_id, last.base_url, last.model, dict(last.params))))
+        reshuffle()
+
+
+def remove_pane(pane_id: int) -> None:
+    found = panes()
+    if len(found) > compare.MIN_PANES:
+        found[:] = [p for p in found if p.id != pane_id]
+        st.session_state[LAST] = None
+        reshuffle()
+
+
+def blind() -> bool:
+    return bool(st.session_state.get(BLIND))
+
+
+def hidden() -> bool:
+    """Names are hidden: blind mode, and the last round not voted on yet."""
+    return blind() and not st.session_state.get(REVEALED)
+
+
+def reshuffle() -> None:
+    """A new blind order (position i shows pane ORDER[i]); the panes' own order outside blind mode."""
+    n = len(panes())
+    st.session_state[ORDER] = compare.blind_order(n, random.SystemRandom()) if blind() else list(range(n))
+
+
+def on_blind_toggle() -> None:
+    st.session_state[REVEALED] = False
+    reshuffle()
+
+
+def order() -> list[int]:
+    got: list[int] = st.session_state.get(ORDER) or []
+    if sorted(got) != list(range(len(panes()))):
+        reshuffle()
+        got = st.session_state[ORDER]
+    return got
+
+
+def label(index: int) -> str:
+    """How pane `index` is named on the page now: its model and provider, or Model A, B, ... by
+    its position while names are hidden."""
+    if hidden():
+        return compare.blind_label(order().index(index))
+    return name_of(panes()[index].setup)
+
+
+def variable_values() -> dict[str, str]:
+    system = st.session_state.get(SYSTEM, "")
+    names = variable_names(system, [m for p in panes() for m in p.messages])
+    return {n: st.session_state.get(keys.variable(n), "") for n in names}
+
+
+def request_of(pane: Pane) -> ChatRequest | None:
+    """What the pane sends for its conversation now (None when its base URL is not one)."""
+    provider = provider_of(pane.setup)
+    if isinstance(provider, InvalidBaseURL):
+        return None
+    system = st.session_state.get(SYSTEM, "")
+    return compare.request_for(provider, pane.setup.model, pane.messages, system, variable_values(), pane.setup.params)
+
+
+# -- the store ------------------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def _open(url: str) -> Store | StoreUnavailable:
+    """One store per process and database; one that cannot be opened is remembered too."""
+    try:
+        return open_store(url)
+    except StoreUnavailable as exc:
+        return exc
+
+
+def store() -> Store | None:
+    if st.session_state.get(STORE_PROBLEM):
+        return None
+    opened = _open(database_url())
+    return opened if isinstance(opened, Store) else None
+
+
+def store_problem() -> str | None:
+    if st.session_state.get(STORE_PROBLEM):
+        return str(st.session_state[STORE_PROBLEM])
+    opened = _open(database_url())
+    return str(opened) if isinstance(opened, StoreUnavailable) else None
+
+
+def owner() -> str:
+    """The signed-in person's email when Streamlit's authentication is on, else `local`."""
+    try:
+        if st.user.is_logged_in and st.user.email:
+            return str(st.user.email)
+    except (AttributeError, KeyError):  # no authentication configured
+        pass
+    return LOCAL_OWNER
+
+
+def _setup(pane: Pane, system: str, values: dict[str, str]) -> Setup:
+    provider = provider_of(pane.setup)
+    local = isinstance(provider, Provider) and provider.local
+    return Setup(pane.setup.provider_id, pane.setup.model, None if local else pane.setup.base_url,
+                 dict(pane.setup.params), system, dict(values))  # fmt: skip
+
+
+def _writer_callback(s: Store, pane: Pane, index: int, request: ChatRequest, group: str, question: str,
+                     system: str, values: dict[str, str]) -> Any:  # fmt: skip
+    """The store's writer for one pane's run, as the callback the pane's worker calls."""
+    setup = _setup(pane, system, values)
+    if pane.conversation_id is None:
+        pane.conversation_id = store_compare.start_pane_conversation(s, owner(), setup).id
+    writer = store_compare.start_pane_run(s, owner(), pane.conversation_id, question, to_http(request), setup,
+                                          group, index)  # fmt: skip
+
+    def on_event(msg: ChatMessage, done: bool) -> None:
+        if done:
+            writer.finish_message(msg)
+        else:
+            writer.update(msg.content, msg.reasoning, msg.refusal)
+
+    return on_event
+
+
+# -- a round --------------------------------------------------------------------------------------
+
+
+def running() -> Round | None:
+    current: Round | None = st.session_state.get(RUN)
+    return current if current is not None and current.run is not None else None
+
+
+def start_round(question: str, local_problem: str | None) -> Round:
+    """Send `question` to every pane at once: each pane's own conversation, the shared system prompt
+    and variables; a pane that cannot be sent says why in its place."""
+    ss = st.session_state
+    system, values = ss.get(SYSTEM, ""), variable_values()
+    number = len({r.round for r in ss[ROUNDS]}) + 1
+    s = store()
+    group = store_compare.new_group() if s is not None else None
+    jobs: list[PaneJob] = []
+    current = Round(number, group, {}, {}, {})
+    for index, pane in enumerate(panes()):
+        pane.messages.append(new_message("user", question))
+        answer = new_message("assistant")
+        pane.messages.append(answer)
+        current.answers[index] = answer
+        current.names[index] = name_of(pane.setup)
+        provider = provider_of(pane.setup)
+        problem = str(provider) if isinstance(provider, InvalidBaseURL) else None
+        key = key_of(pane.setup)
+        if problem is None and isinstance(provider, Provider):
+            if provider.local:
+                problem = local_problem
+            elif key.value is None and provider.key_required and key.note:
+                problem = key.note
+        if problem is not None or not isinstance(provider, Provider):
+            answer.error, answer.status = f"Not sent: {problem}", "error"
+            continue
+        history = pane.messages[:-1]
+        request = compare.request_for(provider, pane.setup.model, history, system, values, pane.setup.params)
+        current.requests[index] = request
+        model_info = _listed(provider, pane.setup.model)
+        on_event = None
+        if s is not None and group is not None:
+            try:
+                on_event = _writer_callback(s, pane, index, request, group, question, system, values)
+            except StoreError as exc:
+                ss[STORE_PROBLEM] = str(exc)
+                s = None
+        jobs.append(PaneJob(index, request, key.value, pricing_of(provider, model_info), answer, on_event))
+    current.run = CompareRun(jobs, ChatClient()).start()
+    if blind():
+        ss[REVEALED] = False
+    ss[RUN] = current
+    return current
+
+
+def _listed(provider: Provider, model: str) -> dict[str, Any] | None:
+    """The model's object from the sidebar's listing of this provider, when it was listed."""
+    listing = st.session_state.get(keys.MODELS_CACHE, {}).get((provider.id, provider.base_url))
+    if isinstance(listing, list):
+        return next((m for m in listing if m.get("id") == model), None)
+    return None
+
+
+def settle() -> None:
+    """At the start of a run: a round whose panes all ended becomes the last round, its measures
+    kept for the summary."""
+    ss = st.session_state
+    current: Round | None = ss.get(RUN)
+    if current is None or current.run is None or not current.run.finished.is_set():
+        return
+    if not current.recorded:
+        for index in sorted(current.answers):
+            ss[ROUNDS].append(compare.round_row(current.number, str(index), current.answers[index]))
+        current.recorded = True
+    current.run = None
+    ss[RUN] = None
+    ss[LAST] = current
+
+
+def vote(outcome: int | str) -> None:
+    """A vote on the last round: stored (with each pane's name), then the names are revealed."""
+    ss = st.session_state
+    last: Round | None = ss.get(LAST)
+    if last is None or last.voted:
+        return
+    names = [last.names[i] for i in sorted(last.names)]
+    best = order()[outcome] if isinstance(outcome, int) else outcome  # a position -> its pane
+    s = store()
+    if s is not None and last.group is not None:
+        try:
+            store_compare.record_vote(s, owner(), last.group, best, names)
+        except StoreError as exc:
+            ss[STORE_PROBLEM] = str(exc)
+    else:
+        ss.setdefault("compare_session_votes", []).append((best, names))
+    last.voted = True
+    ss[REVEALED] = True
+
+
+def stored_votes() -> list[tuple[int | str, list[str]]]:
+    s = store()
+    if s is None:
+        return list(st.session_state.get("compare_session_votes", []))
+    try:
+        return [(v.outcome, v.panes) for v in store_compare.votes(s, owner())]
+    except StoreError as exc:
+        st.session_state[STORE_PROBLEM] = str(exc)
+        return []
+
+
+def summary_rows() -> list[RoundRow]:
+    """The rounds' measures with each pane named as it is shown now."""
+    rows: list[RoundRow] = st.session_state.get(ROUNDS, [])
+    n = len(panes())
+    return [RoundRow(r.round, label(int(r.pane)) if int(r.pane) < n else f"Removed pane {r.pane}", r.ttft,
+                     r.latency, r.tokens_per_s, r.tokens, r.cost) for r in rows]  # fmt: skip

@@ -1,0 +1,391 @@
+"""Compare's drawing: the panes side by side (setup, conversation, live answer, metrics, request as
+code, Continue in Playground), the round streaming into every pane at once, the vote, the diff, the
+summary and the leaderboard. State and sending are in ui/compare_state.py."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from lib import compare, leaderboard
+from lib.conversation import ChatMessage, metrics_line, shows_metrics
+from lib.params import specs_for
+from lib.request import to_http
+from lib.safe_markdown import safe_markdown
+from lib.snippets import LANGUAGES, render
+from ui import compare_state as cs
+from ui import form, keys
+from ui.chat import STATUS_NOTE
+from ui.live_markdown import LiveMarkdown, LiveReasoning
+from ui.state import new_message, providers, set_later
+
+DRAIN_WAIT = 0.03  # seconds the drain loop waits for a pane's next change
+HEARTBEAT = 0.25  # seconds of quiet after which the page sends one tiny update, so a click is seen
+HIDDEN_NOTE = "Hidden in blind mode until you vote."
+VOTES = {0: "A is better", 1: "B is better", 2: "C is better", 3: "D is better"}
+
+# Panes side by side, each readable: a minimum width, the row scrolls sideways below it.
+STYLE = """<style>
+.st-key-compare-panes [data-testid="stHorizontalBlock"] { overflow-x: auto; }
+.st-key-compare-panes [data-testid="stColumn"] { min-width: 18rem; }
+</style>"""
+
+
+def hide(text: str) -> str:
+    """A sentence with every pane's model, provider and base URL replaced while names are hidden
+    (an error may quote the model or the URL)."""
+    if not cs.hidden():
+        return text
+    for index, pane in enumerate(cs.panes()):
+        tag = cs.label(index)
+        configured = providers().get(pane.setup.provider_id)
+        words = [
+            pane.setup.base_url,
+            pane.setup.model,
+            *([configured.label, configured.base_url] if configured else []),
+        ]
+        for word in sorted(filter(None, words), key=len, reverse=True):
+            text = re.sub(re.escape(word), tag, text, flags=re.IGNORECASE)
+    return text
+
+
+# -- one pane's setup -----------------------------------------------------------------------------
+
+
+def _kept(k: str, value: Any) -> None:
+    """A widget's value from the pane's setup when the widget is new (the setup is the truth: the
+    widgets are not drawn in blind mode, and Streamlit forgets a widget it did not draw)."""
+    if k not in st.session_state:
+        st.session_state[k] = value
+
+
+NUMBERS = (  # name, label, integer, lowest, highest
+    ("temperature", "Temperature", False, 0.0, 2.0),
+    ("max_tokens", "Max tokens", True, 1, None),
+    ("top_p", "Top P", False, 0.0, 1.0),
+    ("seed", "Seed", True, None, None),
+)
+
+
+def setup_form(pane: cs.Pane, disabled: bool) -> None:
+    """Provider, base URL, model and parameters of one pane, kept in its setup."""
+    s, pid = pane.setup, f"cmp{pane.id}"
+    table = providers()
+    _kept(f"{pid}-provider", s.provider_id if s.provider_id in table else "local")
+    s.provider_id = st.selectbox("Provider", list(table), format_func=lambda p: table[p].label,
+                                 key=f"{pid}-provider", disabled=disabled)  # fmt: skip
+    configured = table[s.provider_id]
+    url_for = st.session_state.get(f"{pid}-url-for")
+    if url_for is not None and url_for != s.provider_id:  # another provider: its own configured URL
+        s.base_url = configured.base_url
+        st.session_state[f"{pid}-url"] = s.base_url
+    st.session_state[f"{pid}-url-for"] = s.provider_id
+    if configured.local:
+        s.base_url = configured.base_url
+    else:
+        _kept(f"{pid}-url", s.base_url)
+        s.base_url = st.text_input("Base URL", key=f"{pid}-url", disabled=disabled).strip() or configured.base_url
+    _kept(f"{pid}-model", s.model)
+    s.model = st.text_input("Model", key=f"{pid}-model", disabled=disabled).strip() or s.model
+    for name, label, integer, low, high in NUMBERS:
+        k = f"{pid}-{name}"
+        _kept(k, s.params.get(name))
+        value = st.number_input(label, key=k, value=None, step=1 if integer else 0.05, min_value=low,
+                                max_value=high, placeholder="Not sent", disabled=disabled)  # fmt: skip
+        if value is None:
+            s.params.pop(name, None)
+        else:
+            s.params[name] = int(value) if integer else float(value)
+    s.params["stream"] = True
+
+
+def _code_panel(pane: cs.Pane, index: int) -> None:
+    """The pane's request as code, every language: the body it sends next (or sent last)."""
+    last: cs.Round | None = st.session_state.get(cs.RUN) or st.session_state.get(cs.LAST)
+    request = last.requests.get(index) if last is not None else None
+    request = request or cs.request_of(pane)
+    with st.expander("API call"):
+        if cs.hidden():
+            st.caption(HIDDEN_NOTE)
+            return
+        if request is None:
+            st.caption("Fix the pane's Base URL to see its request.")
+            return
+        wire = to_http(request)
+        if wire.key_env:
+            st.caption(f"Reads the key from ${wire.key_env}; the key itself is never shown.")
+        tabs = st.tabs([lang.label for lang, _ in LANGUAGES.values()])
+        for tab, name in zip(tabs, LANGUAGES, strict=True):
+            with tab:
+                st.code(render(wire, name), language=LANGUAGES[name][0].code_language, wrap_lines=True)
+
+
+def _continue(pane: cs.Pane) -> None:
+    """The pane's conversation and setup into the Playground, then open it."""
+    s = pane.setup
+    configured = providers()[s.provider_id]
+    pending: dict[str, Any] = {keys.PROVIDER: s.provider_id, keys.model(s.provider_id): s.model,
+                               keys.SYSTEM: st.session_state.get(cs.SYSTEM, "")}  # fmt: skip
+    if not configured.local:
+        pending[keys.base_url(s.provider_id)] = s.base_url
+    set_later(pending)
+    form.load(specs_for(None), dict(s.params))
+    st.session_state[keys.MESSAGES] = [new_message(m.role, m.content) for m in pane.messages if m.content]
+    st.switch_page("app_pages/playground.py")
+
+
+# -- one pane -------------------------------------------------------------------------------------
+
+
+@dataclass
+class PaneView:
+    """Where a streaming answer is drawn: its live Markdown, reasoning, and the notes under it."""
+
+    live: LiveMarkdown
+    reasoning: LiveReasoning
+    notes: DeltaGenerator
+    status: DeltaGenerator  # the queued note, while it waits its turn
+    queued: bool = False
+    final: bool = False
+
+
+def _notes(msg: ChatMessage) -> None:
+    note = STATUS_NOTE.get(msg.status)
+    if note:
+        st.caption(note)
+    if msg.cut_at_limit:
+        st.caption("Cut at Max tokens: the model had more to say.")
+    if msg.error:
+        st.error(hide(msg.error))
+    if shows_metrics(msg):
+        st.caption(metrics_line(msg))
+
+
+def _message(msg: ChatMessage) -> None:
+    with st.chat_message(msg.role):
+        if msg.reasoning:
+            with st.expander("Reasoning", expanded=False):
+                st.markdown(safe_markdown(msg.reasoning))
+        if msg.content:
+            st.markdown(safe_markdown(msg.content))
+        if msg.refusal:
+            st.markdown(":material/block: **Refused:** " + safe_markdown(msg.refusal))
+        if msg.role == "assistant":
+            _notes(msg)
+
+
+def draw_pane(position: int, index: int, current: cs.Round | None) -> PaneView | None:
+    """Pane `index` at `position` (its container `pane-<position>`); the live view of its answer
+    while the round streams."""
+    pane = cs.panes()[index]
+    streaming = current is not None and current.run is not None and current.run.running(index)
+    busy = current is not None
+    view = None
+    with st.container(key=f"pane-{position}", border=True):
+        head = st.container(horizontal=True, vertical_alignment="center")
+        head.markdown(f"**{cs.label(index)}**")
+        if not cs.hidden():
+            with head.popover("Setup", icon=":material/tune:"):
+                setup_form(pane, disabled=busy)
+            if len(cs.panes()) > compare.MIN_PANES and not busy:
+                head.button("Remove", key=f"cmp{pane.id}-remove", on_click=cs.remove_pane, args=(pane.id,),
+                            icon=":material/close:", type="tertiary")  # fmt: skip
+        live_answer = current.answers.get(index) if streaming and current is not None else None
+        for msg in pane.messages:
+            if msg is not live_answer:
+                _message(msg)
+        if live_answer is not None and current is not None and current.run is not None:
+            with st.chat_message("assistant"):
+                status = st.empty()
+                reasoning = LiveReasoning()
+                live = LiveMarkdown()
+                queued = current.run.live[index].queued
+                if queued:
+                    status.caption(compare.QUEUED_NOTE)
+                else:
+                    live.waiting()
+                view = PaneView(live, reasoning, st.empty(), status, queued)
+            st.button("Stop", key=f"cmp{pane.id}-stop", icon=":material/stop_circle:", on_click=current.run.cancel,
+                      args=(index,))  # fmt: skip
+        _code_panel(pane, index)
+        if st.button("Continue in Playground", key=f"cmp{pane.id}-continue", disabled=busy or cs.hidden()):
+            _continue(pane)
+    return view
+
+
+# -- the round streaming now ----------------------------------------------------------------------
+
+
+def _draw(view: PaneView, msg: ChatMessage, live: compare.PaneLive) -> None:
+    if live.queued:
+        return
+    if view.queued:  # its turn came
+        view.queued = False
+        view.status.empty()
+        view.live.waiting()
+    if msg.reasoning:
+        view.reasoning.update(msg.reasoning, final=bool(msg.content) or live.done)
+    if live.done:
+        view.live.update(msg.content, final=True)
+        with view.notes.container():
+            _notes(msg)
+        view.final = True
+    elif msg.content:
+        view.live.update(msg.content)
+
+
+def stream(current: cs.Round, views: dict[int, PaneView]) -> None:
+    """Drain the round's changes into each pane's view until every pane has ended, then rerun so
+    the page draws the round as it ended. Another click interrupts this run at its next update; the
+    workers go on and the next run draws from where they are."""
+    run = current.run
+    assert run is not None
+    beat = st.empty()
+    quiet_since = time.monotonic()
+    while True:
+        changed = run.changed(DRAIN_WAIT)
+        drew = False
+        for index, view in views.items():
+            if view.final:
+                continue
+            # Every live pane each time round: a throttled update draws what it skipped.
+            _draw(view, current.answers[index], run.live[index])
+            drew = drew or index in changed
+        if all(v.final for v in views.values()) and run.finished.is_set():
+            break
+        now = time.monotonic()
+        if drew:
+            quiet_since = now
+        elif now - quiet_since > HEARTBEAT:
+            beat.empty()  # one tiny update: a pending click (Stop) interrupts this run here
+            quiet_since = now
+    st.rerun()
+
+
+# -- the rest of the page -------------------------------------------------------------------------
+
+
+def vote_row() -> None:
+    """Blind mode, a round ended and not voted on: the vote, then the names are revealed."""
+    last: cs.Round | None = st.session_state.get(cs.LAST)
+    if not cs.blind() or last is None or last.voted or cs.running():
+        return
+    n = len(cs.panes())
+    with st.container(horizontal=True, key="compare-vote"):
+        st.markdown("**Which is better?**")
+        for position in range(n):
+            st.button(VOTES[position], key=f"cmp-vote-{position}", on_click=cs.vote, args=(position,))
+        st.button("Tie", key="cmp-vote-tie", on_click=cs.vote, args=("tie",))
+        st.button("Both are bad" if n == 2 else "All are bad", key="cmp-vote-bad", on_click=cs.vote,
+                  args=("bothbad",))  # fmt: skip
+
+
+def _escape(text: str) -> str:
+    """Model text as literal Markdown (the diff marks it; nothing in it may format or link)."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~<>$:=^])", r"\\\1", text)
+
+
+def diff_markdown(a: str, b: str) -> str:
+    """The word diff from `a` to `b` as Markdown: deletions struck on red, additions on green."""
+    out = []
+    for op, text in compare.word_diff(a, b):
+        if op == "equal":
+            out.append(_escape(text))
+            continue
+        lead, body, trail = re.match(r"(\s*)(.*?)(\s*)$", text, re.S).groups()  # type: ignore[union-attr]
+        if body:
+            body = _escape(body).replace("\n", " ")
+            body = f":red-background[~~{body}~~]" if op == "delete" else f":green-background[{body}]"
+        out.append(lead + body + trail)
+    return "".join(out)
+
+
+def diff_box() -> None:
+    last: cs.Round | None = st.session_state.get(cs.LAST)
+    if last is None or len(last.answers) < 2:
+        return
+    positions = list(range(len(cs.order())))
+    names = {p: cs.label(cs.order()[p]) for p in positions if cs.order()[p] in last.answers}
+    with st.expander("Diff two answers"):
+        cols = st.columns(2)
+        a = cols[0].selectbox("From", list(names), format_func=lambda p: names[p], key="cmp-diff-a")
+        b = cols[1].selectbox("To", list(names), index=1, format_func=lambda p: names[p], key="cmp-diff-b")
+        if a is None or b is None:
+            return
+        text_a, text_b = last.answers[cs.order()[a]].content, last.answers[cs.order()[b]].content
+        st.markdown(diff_markdown(text_a, text_b))
+
+
+MEASURES = {"ttft": "TTFT (s)", "latency": "Latency (s)", "tokens_per_s": "Tokens/s", "tokens": "Tokens",
+            "cost": "Cost ($)"}  # fmt: skip
+
+
+def summary() -> None:
+    rows = cs.summary_rows()
+    if not rows:
+        return
+    st.markdown("**Summary**")
+    frame = pd.DataFrame([r.__dict__ for r in rows]).rename(columns={"round": "Round", "pane": "Pane", **MEASURES})
+    averaged = pd.DataFrame(compare.averages(rows)).rename(columns={"pane": "Pane", "rounds": "Rounds", **MEASURES})
+    st.caption("Averaged over the rounds of this comparison")
+    st.dataframe(averaged, hide_index=True)
+    with st.expander("Every round"):
+        st.dataframe(frame, hide_index=True)
+    long = frame.melt(id_vars=["Round", "Pane"], value_vars=list(MEASURES.values()), var_name="Measure").dropna()
+    if long.empty:
+        return
+    chart = (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X("Round:O"),
+            xOffset="Pane:N",
+            y=alt.Y("value:Q", title=None),
+            color="Pane:N",
+            tooltip=["Round", "Pane", "Measure", "value"],
+        )
+        .properties(width=150, height=140)
+        .facet(facet=alt.Facet("Measure:N", title=None), columns=5)
+        .resolve_scale(y="independent")
+    )
+    st.altair_chart(chart)
+
+
+def leaderboard_tab() -> None:
+    if cs.hidden():
+        st.caption(f"The leaderboard names models: {HIDDEN_NOTE.lower()}")
+        return
+    battles = [
+        b
+        for outcome, names in cs.stored_votes()
+        if isinstance(outcome, int) or outcome in ("tie", "bothbad")
+        for b in leaderboard.battles_from_vote(names, outcome)  # type: ignore[arg-type]
+    ]
+    if not battles:
+        st.info("No votes yet: turn on Blind mode, send a message, and vote on the answers.")
+        return
+    table = leaderboard.leaderboard(battles)
+    st.markdown("**Elo ratings** (K=4, from 1000; 95% bootstrap interval)")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Model": r.model,
+                    "Elo": round(r.rating, 1),
+                    "95% CI": f"{r.lower:.1f} – {r.upper:.1f}",
+                    "Battles": r.battles,
+                }
+                for r in table
+            ]
+        ),
+        hide_index=True,
+    )
+    st.markdown("**Win rate** (row against column; a tie counts half)")
+    st.dataframe(leaderboard.win_rates(battles).style.format("{:.0%}", na_rep="–"))
