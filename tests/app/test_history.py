@@ -146,3 +146,29 @@ def stand_in_body_temperature(history: Store) -> object:
     run = history.thread(LOCAL_OWNER, conversation.id)[-1]
     assert run.request is not None
     return run.request["body"].get("temperature")
+
+
+def test_no_key_reaches_the_database_an_export_or_a_snapshot(
+    oxen_app: OxenApp, history: Store, home: Path, stand_in: StandIn
+) -> None:
+    typed = "sk-canary-TYPED-9f3e1"
+    at = oxen_app()  # with ENV_KEY in the environment
+    send(at, "canary one")
+    at.sidebar.text_input(key=keys.api_key("oxen")).set_value(typed).run()
+    send(at, "canary two")
+    sent = [r.headers.get("authorization") for r in stand_in.chat_requests()]
+    assert sent == [f"Bearer {ENV_KEY}", f"Bearer {typed}"]  # both keys were really used
+    cid = conversation_id(at)
+    history.create_snapshot(LOCAL_OWNER, cid)
+    outputs = [
+        history.export_markdown(LOCAL_OWNER, cid),
+        history.export_python(LOCAL_OWNER, cid),
+        history.export_jsonl(LOCAL_OWNER, [cid]),
+        str(history.export_json(LOCAL_OWNER, cid)),
+        str([s.data for s in history.list_snapshots(LOCAL_OWNER)]),
+    ]
+    raw = b"".join(p.read_bytes() for p in home.iterdir() if p.name.startswith("workbench.db"))
+    assert b"canary two" in raw  # the file does hold the conversation
+    for key in (typed, ENV_KEY):
+        assert key.encode() not in raw
+        assert not [o for o in outputs if key in o]
