@@ -40,7 +40,7 @@ SINCE = {"Any time": None, "Today": timedelta(days=1), "Last 7 days": timedelta(
 SORTS: dict[str, SortKey] = {"Last activity": "updated", "Started": "created", "Title": "title", "Cost": "cost",
          "Messages": "messages", "Model": "model", "Provider": "provider"}  # fmt: skip
 COLUMNS = ("", "Title", "Model", "Provider", "Page", "Messages", "Last activity", "Cost", "Status")
-WIDTHS = (0.4, 4.0, 2.0, 1.3, 1.1, 1.0, 1.7, 1.0, 1.2)
+WIDTHS = (0.4, 3.0, 2.0, 1.2, 1.5, 1.4, 1.9, 1.4, 1.3)
 
 
 def _select_key(conversation_id: str) -> str:
