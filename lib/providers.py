@@ -122,8 +122,12 @@ def builtin_providers() -> dict[str, Provider]:
 def validate_base_url(url: str) -> str:
     """Return the URL without a trailing slash, or raise InvalidBaseURL with a sentence."""
     url = url.strip().rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or " " in url:
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # "http://[::1", a port past 65535
+        valid = False
+    if not valid or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
         # In code spans: Markdown would make the example (and a typed `www.…`) a link to nowhere.
         shown = url.replace("`", "'")
         raise InvalidBaseURL(f"`{shown}` is not a valid http(s) base URL; enter one like `https://api.example.com/v1`.")

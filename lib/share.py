@@ -174,6 +174,14 @@ def from_query(query: dict[str, str]) -> tuple[dict[str, Any], list[dict[str, st
         return {}, [], str(exc)
     if not isinstance(extra, dict) or not isinstance(chat, list):
         return {}, [], "The link's saved setup is damaged; the page opened with its defaults."
+    # A link is anybody's text: each part of the setup must have its own shape, or it is left out.
+    shapes: dict[str, type] = {"params": dict, "system": str, "variables": dict, "setup": dict}
+    damaged = [k for k, v in extra.items() if k in shapes and not isinstance(v, shapes[k])]
+    if damaged:
+        return {}, [], f"The link's saved {', '.join(damaged)} could not be read; the page opened with its defaults."
+    extra = {k: v for k, v in extra.items() if k in shapes}
+    if "variables" in extra:
+        extra["variables"] = {str(k): v for k, v in extra["variables"].items() if isinstance(v, str | int | float)}
     messages = [
         {"role": m["role"], "content": m["content"]}
         for m in chat
