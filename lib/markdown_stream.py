@@ -77,6 +77,7 @@ class _LineInfo:
     kept: str = ""  # what opens again the containers it continues (not those it starts itself)
     kept_items: int = 0  # how many of those are list items
     items: int = 0  # how many list items are open after it
+    starts: str = ""  # the kind of leaf the line starts (a paragraph's first line has no `leaf`)
 
 
 @dataclass
@@ -226,6 +227,7 @@ class _Scanner:
             info.leaf = leaf
             return info
         self.leaf = _Leaf("paragraph", reopen=rest + "\n")  # its last line: a table's header, should it become one
+        info.starts = "paragraph"
         return info
 
     def _close(self, keep: int) -> None:
@@ -287,7 +289,8 @@ class Piece:
     """Markdown to draw in one element. `part`: a provisional part of a block still open (drawn
     again whole when it closes). How a part goes on from the one before (`joins`) and into the next
     (`continues`), so that the page can draw their seams away: "code" (more lines of the same code
-    block), "codeline" (more of the same line of code), "inline" (more of the same paragraph),
+    block; "code-item"/"code-item2" for code in a list item, one or more levels deep), "codeline"
+    (more of the same line of code), "inline" (more of the same paragraph),
     "table" (more rows of the same table), "block" (more of the same list or quote), "item"/"item2"
     (more of the list item before it, one or more levels deep: its marker drawn again is not a new
     item's), "" (not a part)."""
@@ -401,9 +404,14 @@ class MarkdownStream:
 
 def _joins(line: _LineInfo, inside: bool) -> str:
     """How a part that starts at `line` (or inside it) goes on from the part before."""
-    kind = line.leaf.kind if line.leaf is not None else ""
+    # A cut inside a paragraph's first line (prose as one long line) goes on in that paragraph, as a
+    # cut inside any later line of it does.
+    kind = line.leaf.kind if line.leaf is not None else line.starts if inside else ""
     if kind in ("fence", "indented"):
-        return "codeline" if inside else "code"
+        if inside:
+            return "codeline"
+        # The list items reopened around the code: their markers, drawn again, are not new items'.
+        return "code" if not line.kept_items else "code-item" if line.kept_items == 1 else "code-item2"
     if kind == "table" and not line.cont:
         return "table"
     if kind == "paragraph" and not line.cont and (inside or line.prefix == 0):
@@ -422,6 +430,10 @@ def _reopen(line: _LineInfo, inside: bool) -> str:
         return leaf.reopen
     if not inside:  # the line continues its containers: open them, empty, on a line before it (not
         # those the line starts itself: a new list item would get an empty one before it)
+        if not line.kept and leaf is not None and leaf.kind == "indented":
+            # Streamlit dedents what it draws: code indented on every line would lose its indent
+            # and become a paragraph. A reference definition, which draws nothing, keeps it.
+            return "[//]: #\n\n"
         return line.kept.rstrip() + "\n" if line.kept else ""
     return line.opener + ("    " if leaf is not None and leaf.kind == "indented" else "")
 

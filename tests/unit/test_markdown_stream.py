@@ -4,6 +4,8 @@ CommonMark parser, markdown-it-py, tables on as in Streamlit), and the live tail
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -136,3 +138,32 @@ def test_a_part_that_continues_a_list_item_says_so() -> None:
         live.update(text[:at])
     joins = {p.joins for p in live.update(text) if p.part} - {""}
     assert joins == {"block", "item"}
+
+
+@pytest.mark.parametrize(("opening", "joins"), [("```bash\n", "code"), ("1. Run:\n\n   ```bash\n", "code-item"),
+                                                 ("- a\n  - b\n\n    ```\n", "code-item2")])  # fmt: skip
+def test_a_part_of_code_in_a_list_item_says_how_deep(opening: str, joins: str) -> None:
+    """Code in a list item is drawn again in its item: the page hides that item's marker and
+    margin (it is not a new item), as many levels deep as the code is."""
+    indent = " " * (len(opening.splitlines()[-1]) - len(opening.splitlines()[-1].lstrip()))
+    text = opening + "".join(f'{indent}echo "step {i}"\n' for i in range(400))
+    live = MarkdownStream(part_size=500)
+    for at in range(0, len(text), 97):
+        live.update(text[:at])
+    pieces = live.update(text)
+    assert {p.joins for p in pieces if p.part} - {""} == {joins}
+    assert html(pieces).count("<pre>") == sum(p.part for p in pieces)
+
+
+def test_a_part_of_indented_code_stays_code_when_dedented() -> None:
+    """Streamlit's st.markdown dedents its text: a part that is indented code on every line must
+    still be code after that (it once became a paragraph of run-together lines)."""
+    text = "Output:\n\n" + "".join(f"    row {i}: {i * 3} ok\n" for i in range(400))
+    live = MarkdownStream(part_size=500)
+    for at in range(0, len(text), 97):
+        live.update(text[:at])
+    parts = [p for p in live.update(text) if p.part]
+    assert len(parts) > 5
+    for part in parts[1:]:  # the first starts with "Output:"
+        shown = MD.render(textwrap.dedent(part.text).strip())
+        assert shown.startswith("<pre><code>row ") and shown.count("<pre>") == 1, part.text[:40]
