@@ -169,15 +169,25 @@ def _notes(msg: ChatMessage) -> None:
 
 
 def _message(msg: ChatMessage) -> None:
+    """A message as stored. An answer has the live view's shape (queued note, reasoning, answer,
+    notes: ui/compare_view.py PaneView), so the run after a round replaces each part in place
+    instead of drawing the answer again under the live one until that run ends."""
     with st.chat_message(msg.role):
-        if msg.reasoning:
-            with st.expander("Reasoning", expanded=False):
-                st.markdown(safe_markdown(msg.reasoning))
-        if msg.content:
+        if msg.role != "assistant":
             st.markdown(safe_markdown(msg.content))
-        if msg.refusal:
-            st.markdown(":material/block: **Refused:** " + safe_markdown(msg.refusal))
-        if msg.role == "assistant":
+            return
+        st.empty()  # the queued note's place
+        reasoning = st.empty()
+        if msg.reasoning:
+            with reasoning.expander("Reasoning", expanded=False):
+                st.markdown(safe_markdown(msg.reasoning))
+        st.empty()  # the live view's style's place
+        with st.container():
+            if msg.content:
+                st.markdown(safe_markdown(msg.content))
+            if msg.refusal:
+                st.markdown(":material/block: **Refused:** " + safe_markdown(msg.refusal))
+        with st.container():
             _notes(msg)
 
 

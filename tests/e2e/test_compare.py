@@ -1,0 +1,157 @@
+"""Compare in Chromium against a stand-in that answers each model at its own speed: three panes grow
+at the same time; Stop on one pane leaves the others streaming; a pane answering 500 and one cut
+mid-stream leave the third complete. Every wait is for a state of the page, never for time."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from urllib.parse import urlencode
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+from starlette.requests import Request
+from starlette.responses import Response
+
+from tests.support.browser import App, open_app, send, start_app, stop_app, wait_idle
+from tests.support.environment import app_vars
+from tests.support.stand_in import Behaviour, StandIn, free_port
+
+KEY = "sk-e2e-compare-key"
+TIMEOUT = 90_000  # ms: a loaded 2-core machine
+N = 80  # tokens per answer in the growth test: long enough to see each pane grow on a loaded machine
+
+
+class PerModel(StandIn):
+    """The stand-in, answering each model with its own behaviour (requests arrive in any order)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_model: dict[str, Behaviour] = {}
+
+    async def _chat(self, request: Request, raw: bytes) -> Response:
+        try:
+            model = json.loads(raw).get("model")
+        except ValueError:
+            model = None
+        if model in self.by_model:
+            self.queue.appendleft(self.by_model[model])
+        return await super()._chat(request, raw)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[PerModel]:
+    s = PerModel()
+    s.start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def compare_app(server: PerModel) -> Iterator[App]:
+    # The local model's port is one nothing listens on: no pane and no sidebar here uses it.
+    a = start_app(app_vars(free_port(), server.base_url, KEY), "compare")
+    yield a
+    stop_app(a)
+
+
+def word(token: str) -> re.Pattern[str]:
+    """`token` as a whole token (`c1` but not `c10`; the metrics strip may follow it directly)."""
+    return re.compile(rf"\b{re.escape(token)}(?!\d)")
+
+
+def tokens(prefix: str, n: int) -> list[str]:
+    return [f" {prefix}{i}" for i in range(1, n + 1)]
+
+
+def open_compare(page: Page, app: App, *models: str) -> None:
+    query = urlencode({"provider": "oxen", "models": ",".join(models)})
+    open_app(page, f"{app.url}/compare?{query}")
+    for i in range(len(models)):
+        expect(page.locator(f".st-key-pane-{i}")).to_be_visible(timeout=TIMEOUT)
+
+
+def answer(page: Page, position: int) -> Locator:
+    """The newest answer in pane `position`."""
+    return page.locator(f".st-key-pane-{position} [data-testid='stChatMessage']").last
+
+
+_RECORD = """
+(n) => {
+  // For each pane, every distinct number of answer tokens (f1, f2, ...) it showed, and when.
+  window.__panes = Array.from({length: n}, () => []);
+  const seen = () => {
+    const now = performance.now();
+    for (let i = 0; i < n; i++) {
+      const msgs = document.querySelectorAll(`.st-key-pane-${i} [data-testid='stChatMessage']`);
+      const last = msgs[msgs.length - 1];
+      const count = last ? (last.innerText.match(/\\b[a-z]\\d+/g) || []).length : 0;
+      const list = window.__panes[i];
+      if (!list.length || list[list.length - 1][1] !== count) list.push([now, count]);
+    }
+  };
+  new MutationObserver(seen).observe(document.body, {subtree: true, childList: true, characterData: true});
+}
+"""
+
+
+def test_three_panes_grow_at_the_same_time(page: Page, compare_app: App, server: PerModel) -> None:
+    server.by_model = {
+        "fast": Behaviour(tokens=tokens("f", N), token_interval=0.08),
+        "medium": Behaviour(tokens=tokens("m", N), token_interval=0.12),
+        "slow": Behaviour(tokens=tokens("s", N), token_interval=0.18),
+    }
+    open_compare(page, compare_app, "fast", "medium", "slow")
+    page.evaluate(_RECORD, 3)
+    send(page, "grow")
+    for position, last in enumerate([f"f{N}", f"m{N}", f"s{N}"]):
+        expect(answer(page, position)).to_contain_text(word(last), timeout=TIMEOUT)
+        expect(answer(page, position).get_by_text("TTFT").first).to_be_visible(timeout=TIMEOUT)
+    wait_idle(page, TIMEOUT)
+    recorded: list[list[list[float]]] = page.evaluate("window.__panes")
+    # While the slowest pane grows (its first token to nearly all N), every pane grows too: each
+    # shows at least 3 distinct numbers of tokens in that window. Panes answered one after another
+    # would show the others finished (one number) or not begun.
+    slow = recorded[2]
+    slow_start = min(t for t, count in slow if count > 0)
+    slow_done = min(t for t, count in slow if count >= 0.9 * N)
+    for position, changes in enumerate(recorded):
+        growing = {count for t, count in changes if slow_start <= t <= slow_done and 0 < count < N}
+        assert len(growing) >= 3, f"pane {position} showed {sorted(growing)} tokens while the slowest grew"
+
+
+def test_stop_on_one_pane_leaves_the_others_streaming(page: Page, compare_app: App, server: PerModel) -> None:
+    server.by_model = {name: Behaviour(tokens=tokens(name[0], 50), token_interval=0.1) for name in ("a", "b", "c")}
+    open_compare(page, compare_app, "a", "b", "c")
+    send(page, "stop one")
+    for position, prefix in enumerate("abc"):
+        expect(answer(page, position)).to_contain_text(word(f"{prefix}3"), timeout=TIMEOUT)
+    page.locator(".st-key-pane-1").get_by_role("button", name="Stop").click()
+    expect(answer(page, 1)).to_contain_text("Stopped", timeout=TIMEOUT)
+    for position, prefix in ((0, "a"), (2, "c")):
+        expect(answer(page, position)).to_contain_text(word(f"{prefix}50"), timeout=TIMEOUT)
+        expect(answer(page, position).get_by_text("TTFT").first).to_be_visible(timeout=TIMEOUT)
+    wait_idle(page, TIMEOUT)
+    assert not word("b50").search(answer(page, 1).inner_text())
+    assert answer(page, 0).get_by_text("Stopped").count() == 0
+
+
+def test_a_500_and_a_cut_stream_leave_the_third_complete(page: Page, compare_app: App, server: PerModel) -> None:
+    server.by_model = {
+        "good": Behaviour(tokens=tokens("g", 30), token_interval=0.05),
+        "broken": Behaviour(status=500),
+        "cut": Behaviour(tokens=tokens("c", 30), token_interval=0.02, cut_after=10),
+    }
+    open_compare(page, compare_app, "good", "broken", "cut")
+    send(page, "fail some")
+    expect(answer(page, 0)).to_contain_text(word("g30"), timeout=TIMEOUT)
+    expect(answer(page, 0).get_by_text("TTFT").first).to_be_visible(timeout=TIMEOUT)
+    expect(answer(page, 1).locator("[data-testid='stAlert']").first).to_be_visible(timeout=TIMEOUT)
+    expect(answer(page, 2).locator("[data-testid='stAlert']").first).to_be_visible(timeout=TIMEOUT)
+    wait_idle(page, TIMEOUT)
+    for position in (1, 2):  # each error said once, in its own pane
+        expect(answer(page, position).locator("[data-testid='stAlert']")).to_have_count(1, timeout=TIMEOUT)
+    cut = answer(page, 2).inner_text()
+    assert word("c10").search(cut) and not word("c11").search(cut)  # what arrived before the cut stays
+    assert answer(page, 0).locator("[data-testid='stAlert']").count() == 0
