@@ -310,8 +310,9 @@ def start_round(question: str, local_problem: str | None) -> Round:
                 s = None
         jobs.append(PaneJob(index, request, key.value, pricing_of(provider, model_info), answer, on_event))
     current.run = CompareRun(jobs, ChatClient()).start()
-    if blind():
+    if blind():  # a new round to judge: names hidden again, in a new order
         ss[REVEALED] = False
+        reshuffle()
     ss[RUN] = current
     return current
 

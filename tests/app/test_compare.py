@@ -154,3 +154,19 @@ def _fresh_history(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test on its own empty history, so the votes read back are this test's."""
     monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
     monkeypatch.delenv("WORKBENCH_DATABASE_URL", raising=False)
+
+
+def test_continue_in_playground_takes_the_panes_conversation_and_setup(
+    oxen_app: Callable[..., AppTest], stand_in: StandIn
+) -> None:
+    at = open_compare(oxen_app)
+    ids = pane_ids(at)
+    set_pane(at, ids[1], OTHER, temperature=0.3)
+    send(at, "carry on")
+    at.button(key=f"{ids[1]}-continue").click().run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Playground" or "Playground" in [t.value for t in at.title]
+    assert at.sidebar.selectbox(key="model_oxen").value == OTHER
+    texts = [m.markdown[0].value for m in at.chat_message if m.markdown]
+    assert texts[:2] == ["carry on", "You said: carry on"]
+    assert at.number_input(key="param_temperature").value == 0.3
