@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
+from lib.local_model import MODEL_ID
 from tests.support.browser import App, open_app, send, start_app, stop_app, wait_idle
 from tests.support.environment import app_vars
 from tests.support.stand_in import Behaviour, StandIn, free_port
@@ -65,8 +67,8 @@ def tokens(prefix: str, n: int) -> list[str]:
     return [f" {prefix}{i}" for i in range(1, n + 1)]
 
 
-def open_compare(page: Page, app: App, *models: str) -> None:
-    query = urlencode({"provider": "oxen", "models": ",".join(models)})
+def open_compare(page: Page, app: App, *models: str, provider: str = "oxen") -> None:
+    query = urlencode({"provider": provider, "models": ",".join(models)})
     open_app(page, f"{app.url}/compare?{query}")
     for i in range(len(models)):
         expect(page.locator(f".st-key-pane-{i}")).to_be_visible(timeout=TIMEOUT)
@@ -155,3 +157,48 @@ def test_a_500_and_a_cut_stream_leave_the_third_complete(page: Page, compare_app
     cut = answer(page, 2).inner_text()
     assert word("c10").search(cut) and not word("c11").search(cut)  # what arrived before the cut stays
     assert answer(page, 0).locator("[data-testid='stAlert']").count() == 0
+
+
+class LocalStandIn(PerModel):
+    """The stand-in in the local model's place (its /v1 path, its model listed), noting when each
+    chat request arrived."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.prefix = "/v1"
+        self.arrived: list[float] = []
+
+    def _models(self, sub: str, request: Request) -> Response:
+        return JSONResponse({"object": "list", "data": [{"id": MODEL_ID, "object": "model"}]})
+
+    async def _chat(self, request: Request, raw: bytes) -> Response:
+        self.arrived.append(time.time())
+        return await super()._chat(request, raw)
+
+
+@pytest.fixture(scope="module")
+def local_app() -> Iterator[tuple[App, LocalStandIn]]:
+    s = LocalStandIn()
+    s.start()
+    a = start_app(app_vars(s.port), "compare-local")
+    yield a, s
+    stop_app(a)
+    s.stop()
+
+
+def test_a_second_local_pane_is_queued_until_the_first_has_answered(
+    page: Page, local_app: tuple[App, LocalStandIn]
+) -> None:
+    app, server = local_app
+    server.default = Behaviour(tokens=tokens("q", 40), token_interval=0.1)
+    open_compare(page, app, MODEL_ID, MODEL_ID, provider="local")
+    send(page, "one at a time")
+    expect(answer(page, 0)).to_contain_text(word("q3"), timeout=TIMEOUT)
+    expect(answer(page, 1)).to_contain_text("Queued: the local model answers one request at a time", timeout=TIMEOUT)
+    for position in (0, 1):
+        expect(answer(page, position)).to_contain_text(word("q40"), timeout=TIMEOUT)
+        expect(answer(page, position).get_by_text("TTFT").first).to_be_visible(timeout=TIMEOUT)
+    wait_idle(page, TIMEOUT)
+    expect(answer(page, 1)).not_to_contain_text("Queued")
+    assert len(server.arrived) == 2 and len(server.last_token_at) == 2
+    assert server.arrived[1] >= server.last_token_at[0]  # the second was sent once the first had answered
