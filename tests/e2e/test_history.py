@@ -6,7 +6,11 @@ processes on one PostgreSQL see each other's conversations. Every wait is on a s
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -98,6 +102,44 @@ def test_search_finds_the_third_message_and_reopen_continues_it(
     wait_idle(page, 60_000)
     assert chat(page, "search fourth") == cid
     expect(message(page, 7)).to_contain_text("search fourth")
+
+
+def download(page: Page, label: str) -> str:
+    """Click the download button `label`; the text of the file the browser received."""
+    with page.expect_download(timeout=60_000) as got:
+        page.get_by_role("button", name=label).click()
+    path = got.value.path()
+    return Path(path).read_text()
+
+
+def test_exports_download_and_the_python_one_replays_the_request(
+    history_app: App, page: Page, stand_in: StandIn
+) -> None:
+    playground(page, history_app)
+    cid = chat(page, "export me please", "and this too")
+    history(page, history_app)
+    table = page.locator(".st-key-history-table")
+    table.locator(f".st-key-history-select-{cid} label").click()
+    expect(page.get_by_role("button", name="Delete selected (1)")).to_be_enabled(timeout=30_000)
+    wait_idle(page)
+    lines = download(page, "Export selected (JSONL)").splitlines()
+    assert len(lines) == 1 and json.loads(lines[0])["id"] == cid
+    table.get_by_role("button", name="export me please").click()
+    expect(page.get_by_role("button", name="Reopen in Playground")).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    markdown = download(page, "Export Markdown")
+    assert "# export me please" in markdown and "and this too" in markdown and "**TTFT**" in markdown
+    exported = json.loads(download(page, "Export JSON"))
+    assert [m["content"] for m in exported["messages"] if m["role"] == "user"] == ["export me please", "and this too"]
+    script = download(page, "Export Python")
+    assert TEST_KEY not in markdown + json.dumps(exported) + script  # the key is read from its variable
+    stand_in.requests.clear()
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "OXEN_API_KEY": TEST_KEY})  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    [replayed] = stand_in.chat_requests()
+    first_answer = exported["messages"][1]["content"]
+    assert [m["content"] for m in replayed.json()["messages"]] == ["export me please", first_answer, "and this too"]
 
 
 def test_a_stopped_answer_is_kept_as_stopped(history_app: App, page: Page, home: Path, stand_in: StandIn) -> None:
