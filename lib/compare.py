@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from lib import conversation
+from lib.budget import Meter
 from lib.client import ChatClient, ChatStream
 from lib.conversation import ChatMessage
 from lib.events import Done, Pricing, ReasoningDelta, RefusalDelta, TextDelta
@@ -114,6 +115,7 @@ class PaneJob:
     answer: ChatMessage  # filled as events arrive, by the pane's worker
     # Called from the worker after each delta (False) and once at the end (True): the store's writer.
     on_event: Callable[[ChatMessage, bool], None] | None = None
+    meter: Meter | None = None  # a shared app's own key's budget (lib/budget.py)
 
 
 @dataclass
@@ -142,7 +144,7 @@ class CompareRun:
         self.changes: queue.Queue[int] = queue.Queue()
         self.live = {job.pane: PaneLive() for job in jobs}
         self.streams: dict[int, ChatStream] = {
-            job.pane: self.client.stream(job.request, job.key, job.pricing) for job in jobs
+            job.pane: self.client.stream(job.request, job.key, job.pricing, job.meter) for job in jobs
         }
         self._threads: list[threading.Thread] = []
         self._left = len(jobs)

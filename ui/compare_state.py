@@ -25,7 +25,7 @@ from lib.store import LOCAL_OWNER, Store, StoreError, StoreUnavailable, open_sto
 from lib.store import compare as store_compare
 from lib.store.database import database_url
 from ui import form, keys
-from ui.state import new_message, providers, secrets
+from ui.state import meter_for, new_message, providers, secrets
 
 PANES = "compare_panes"  # list[Pane]
 RUN = "compare_run"  # the round streaming now (Round), or None
@@ -308,7 +308,8 @@ def start_round(question: str, local_problem: str | None) -> Round:
             except StoreError as exc:
                 ss[STORE_PROBLEM] = str(exc)
                 s = None
-        jobs.append(PaneJob(index, request, key.value, pricing_of(provider, model_info), answer, on_event))
+        pricing = pricing_of(provider, model_info)
+        jobs.append(PaneJob(index, request, key.value, pricing, answer, on_event, meter_for(key)))
     current.run = CompareRun(jobs, ChatClient()).start()
     if blind():  # a new round to judge: names hidden again, in a new order
         ss[REVEALED] = False

@@ -43,11 +43,12 @@ def secrets() -> dict[str, Any]:
         return {}
 
 
-def meter_for(conn: Connection) -> budget.Meter | None:
-    """The budget a request with this connection's key counts against: a shared app's own keys
-    only (lib/budget.py), per browser session."""
+def meter_for(conn: Connection | ResolvedKey) -> budget.Meter | None:
+    """The budget a request with this connection's (or this) key counts against: a shared app's own
+    keys only (lib/budget.py), per browser session."""
+    key = conn.key if isinstance(conn, Connection) else conn
     session = st.session_state.setdefault("budget_session", secrets_module.token_hex(8))
-    return budget.meter(address_guard.current().shared, conn.key.origin, session)
+    return budget.meter(address_guard.current().shared, key.origin, session)
 
 
 def init() -> None:
