@@ -239,18 +239,18 @@ class LocalServer:
             proc.wait(timeout=5)
 
 
-_shared: LocalServer | None = None
+_shared: dict[int, LocalServer] = {}
 _shared_lock = threading.Lock()
 
 
 def shared_server() -> LocalServer:
-    """The one manager of this app process (every session shares it): it starts the model server
-    once and stops it at exit."""
-    global _shared
+    """The one manager of this app process for the configured port (every session shares it): it
+    starts the model server once and stops it at exit."""
+    port = settings.local_model_port()
     with _shared_lock:
-        if _shared is None:
-            _shared = LocalServer()
-        return _shared
+        if port not in _shared:
+            _shared[port] = LocalServer(port)
+        return _shared[port]
 
 
 def start_in_background() -> threading.Thread:
