@@ -15,6 +15,17 @@ cs.init()
 cs.settle()
 current = cs.running()
 panes = cs.panes()
+# Read first (it is drawn pinned to the bottom wherever it is called): a message starts the round
+# in this run, so the panes are drawn streaming at once rather than after one more run.
+prompt = st.chat_input("Send a message to every pane…", key="compare_input", disabled=current is not None)
+if prompt and current is None:
+    local = any(cs.providers()[p.setup.provider_id].local for p in panes if p.setup.provider_id in cs.providers())
+    current = cs.start_round(prompt, ensure_local() if local else None)
+    if current.run is not None and current.run.finished.is_set():  # nothing was sent: draw it as it ended
+        cs.settle()
+        current = None
+elif prompt:
+    st.session_state[cs.NOTICE] = "A round is still streaming: wait for it, or press Stop all, then send again."
 
 st.html(view.STYLE)
 st.title("Compare", anchor=False)
@@ -64,10 +75,5 @@ with compare_tab:
 with board_tab:
     view.leaderboard_tab()
 
-prompt = st.chat_input("Send a message to every pane…", key="compare_input", disabled=current is not None)
-if prompt and current is None:
-    local = any(cs.providers()[p.setup.provider_id].local for p in panes if p.setup.provider_id in cs.providers())
-    current = cs.start_round(prompt, ensure_local() if local else None)
-    st.rerun()  # the next run draws every pane streaming
 if current is not None and views:
     view.stream(current, views)

@@ -111,7 +111,11 @@ def _code_panel(pane: cs.Pane, index: int) -> None:
     last: cs.Round | None = st.session_state.get(cs.RUN) or st.session_state.get(cs.LAST)
     request = last.requests.get(index) if last is not None else None
     request = request or cs.request_of(pane)
-    with st.expander("API call"):
+    # Built only while open: five snippets per pane on every run would slow each pane's first draw.
+    panel = st.expander("API call", key=f"cmp{pane.id}-api", on_change="rerun")
+    if panel.open is False:
+        return
+    with panel:
         if cs.hidden():
             st.caption(HIDDEN_NOTE)
             return

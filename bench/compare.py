@@ -1,0 +1,120 @@
+"""Compare: four panes streaming at once, each against its own speed of server. Real app, real
+Chromium, the stand-in as the provider answering each model at its own rate.
+
+Four panes at 1,000, 500, 250 and 100 tokens/s, 4,000 tokens each. The page watches each pane with
+requestAnimationFrame for its first and its last token. First-token lag = first token visible in the
+pane minus the server starting that answer; last-token lag = last token visible minus the server
+sending it (wall clock, same machine). Targets: first under 50 ms, last under 150 ms, for every pane
+(no pane waits for another).
+Usage: .venv/bin/python bench/compare.py [--tokens 4000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+from starlette.requests import Request  # noqa: E402
+from starlette.responses import Response  # noqa: E402
+
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, IDLE, start_app, stop_app  # noqa: E402
+from tests.support.environment import app_vars  # noqa: E402
+from tests.support.stand_in import Behaviour, StandIn, free_port  # noqa: E402
+
+RATES = (1000, 500, 250, 100)
+PREFIX = "abcd"
+FIRST_TARGET, LAST_TARGET = 50.0, 150.0  # ms
+KEY = "sk-bench-compare"
+
+WATCH = """
+(panes) => new Promise((resolve, reject) => {
+  setTimeout(() => reject(new Error("a pane never showed its last token")), 300000);
+  const seen = panes.map(() => ({first: null, last: null}));
+  const look = () => {
+    const now = performance.timeOrigin + performance.now();
+    panes.forEach(([first, last], i) => {
+      const all = document.querySelectorAll(`.st-key-pane-${i} [data-testid='stChatMessage']`);
+      const text = all.length ? all[all.length - 1].textContent : "";
+      if (seen[i].first === null && text.includes(first)) seen[i].first = now;
+      if (seen[i].last === null && text.includes(last)) seen[i].last = now;
+    });
+    if (seen.every(s => s.last !== null)) resolve(seen); else requestAnimationFrame(look);
+  };
+  look();
+})
+"""
+
+
+class Timed(StandIn):
+    """The stand-in answering each model with its own behaviour, noting when each answer began."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_model: dict[str, Behaviour] = {}
+        self.began: dict[str, float] = {}
+
+    async def _chat(self, request: Request, raw: bytes) -> Response:
+        model = json.loads(raw).get("model")
+        self.began[model] = time.time()  # the first token follows at once (no first-token delay)
+        self.queue.appendleft(self.by_model[model])
+        return await super()._chat(request, raw)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tokens", type=int, default=4000)
+    args = parser.parse_args()
+    n = args.tokens
+    server = Timed().start()
+    models = [f"r{rate}" for rate in RATES]
+    for prefix, model, rate in zip(PREFIX, models, RATES, strict=True):
+        tokens = [f" {prefix}{i}" for i in range(1, n + 1)]
+        server.by_model[model] = Behaviour(tokens=tokens, token_interval=1.0 / rate)
+    os.environ["WORKBENCH_HOME"] = tempfile.mkdtemp(prefix="bench-compare-")
+    app = start_app(app_vars(free_port(), server.base_url, KEY), "bench-compare")
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page.goto(f"{app.url}/compare?{urlencode({'provider': 'oxen', 'models': ','.join(models)})}")
+            page.wait_for_selector(".st-key-pane-3", timeout=60_000)
+            page.wait_for_selector(IDLE, timeout=60_000)
+            watch = [[f"{prefix}1", f"{prefix}{n}"] for prefix in PREFIX]
+            # Started before sending; not awaited here (the promise ends when every pane has ended).
+            page.evaluate(f"(panes) => {{ window.__seen = ({WATCH})(panes); }}", watch)
+            box = page.get_by_placeholder("Send a message")
+            box.fill("go")
+            box.press("Enter")
+            seen = page.evaluate("window.__seen", None)
+            browser.close()
+    finally:
+        stop_app(app)
+        server.stop()
+    # The stand-in notes each stream's end after its last token and one interval: the answers end in
+    # rate order (fastest first), so the i-th end is the i-th rate's.
+    ends = sorted(server.last_token_at)
+    print(f"Compare: 4 panes, {n} tokens each (targets: first token < {FIRST_TARGET:.0f} ms, "
+          f"last token < {LAST_TARGET:.0f} ms after the server)")  # fmt: skip
+    print(f"{'pane':<6}{'tokens/s':>9}{'first lag ms':>14}{'last lag ms':>13}  verdict")
+    ok = True
+    for i, (model, rate) in enumerate(zip(models, RATES, strict=True)):
+        first = seen[i]["first"] - server.began[model] * 1000
+        last = seen[i]["last"] - (ends[i] - 1.0 / rate) * 1000
+        good = first < FIRST_TARGET and last < LAST_TARGET
+        ok = ok and good
+        print(f"{i:<6}{rate:>9}{first:>14.0f}{last:>13.0f}  {'ok' if good else 'over target'}")
+    print("all panes within target" if ok else "some pane over target")
+
+
+if __name__ == "__main__":
+    main()
