@@ -107,6 +107,9 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--sizes", default="8000,16000", help="answer lengths in tokens")
     parser.add_argument("--baseline", type=Path, help="another checkout of the app to measure alongside")
     parser.add_argument("--no-panel", action="store_true", help="only the streams")
+    parser.add_argument(
+        "--store-off", action="store_true", help="also this tree with its history off (what the store costs)"
+    )
     return parser.parse_args()
 
 
@@ -124,6 +127,9 @@ def main() -> None:
     apps: dict[str, App] = {"this tree": start_app(env, "bench")}
     if args.baseline:
         apps = {"baseline": start_app(env, "bench-baseline", root=args.baseline.resolve()), **apps}
+    if args.store_off:  # a database that cannot be opened: the app says history is off and chats on
+        off = {**env, "WORKBENCH_DATABASE_URL": "sqlite:////nonexistent-dir/workbench.db"}
+        apps = {"store off": start_app(off, "bench-store-off"), **apps}
     names = list(apps)
     rows: list[tuple[str, str, dict[str, float], int]] = []
     try:

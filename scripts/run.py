@@ -18,11 +18,19 @@ sys.path.insert(0, str(ROOT))
 
 
 def warm() -> None:
-    """Import what the first page run imports, so the browser's first page does not wait for it."""
+    """Import what the first page run imports, and bring the history store up to date, so the
+    browser's first page waits for neither (in a fresh clone every import also compiles)."""
     import ui.api_panel
     import ui.chat
     import ui.form
+    import ui.history_state
     import ui.sidebar  # noqa: F401
+    from lib.store import StoreUnavailable, open_store
+
+    try:
+        open_store().close()  # migrations run now; the page's own open finds nothing to do
+    except StoreUnavailable:
+        pass  # the page opens it again and says why history is off
 
 
 def main() -> None:
