@@ -193,11 +193,11 @@ def listing(s: Store) -> None:
     who = owner()
     bar.download_button("Export selected (JSONL)", lambda: s.export_jsonl(who, selected),
                         disabled=not selected, file_name="conversations.jsonl", mime="application/jsonl",
-                        key="history-export-selected")  # fmt: skip
+                        key="history-export-selected", on_click="ignore")  # fmt: skip
     everything = ConversationQuery(**{**vars(query), "offset": 0, "limit": 500})
     bar.download_button("Export all matching (JSONL)", lambda: s.export_jsonl(who, everything),
                         disabled=not found.rows, file_name="conversations.jsonl", mime="application/jsonl",
-                        key="history-export-all")  # fmt: skip
+                        key="history-export-all", on_click="ignore")  # fmt: skip
 
 
 def import_box(s: Store) -> None:
@@ -253,12 +253,14 @@ def _actions(s: Store, c: Conversation) -> None:
         st.rerun()
     who = owner()
     exports = st.container(horizontal=True, key="history-exports")
-    exports.download_button("Export Markdown", lambda: s.export_markdown(who, c.id), file_name="conversation.md",
-                            mime="text/markdown", key="history-export-md")  # fmt: skip
-    exports.download_button("Export JSON", lambda: _json(s, who, c.id), file_name="conversation.json",
-                            mime="application/json", key="history-export-json")  # fmt: skip
-    exports.download_button("Export Python", lambda: _python(s, who, c.id), file_name="replay.py",
-                            mime="text/x-python", key="history-export-py")  # fmt: skip
+    # One conversation's files are small: made with the page, so a click downloads at once (a file
+    # made on click is gone if the page reruns in between), and a download does not rerun the page.
+    exports.download_button("Export Markdown", _file(lambda: s.export_markdown(who, c.id)), file_name="conversation.md",
+                            mime="text/markdown", key="history-export-md", on_click="ignore")  # fmt: skip
+    exports.download_button("Export JSON", _file(lambda: _json(s, who, c.id)), file_name="conversation.json",
+                            mime="application/json", key="history-export-json", on_click="ignore")  # fmt: skip
+    exports.download_button("Export Python", _python(s, who, c.id), file_name="replay.py",
+                            mime="text/x-python", key="history-export-py", on_click="ignore")  # fmt: skip
     with st.expander("Rename"):
         title = st.text_input("Title", value=c.title, key=f"history-title-{c.id}")
         if st.button("Rename", key="history-rename"):
@@ -268,6 +270,13 @@ def _actions(s: Store, c: Conversation) -> None:
     if shared and shared[0] == c.id:
         st.caption("Snapshot link: a read-only copy of the conversation as it is now (never a key):")
         st.code(shared[1], language=None, wrap_lines=True)
+
+
+def _file(make: Callable[[], str]) -> str:
+    try:
+        return make()
+    except StoreError as exc:  # the file says what went wrong rather than the page failing
+        return f"{exc}\n"
 
 
 def _json(s: Store, who: str, conversation_id: str) -> str:
