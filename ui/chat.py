@@ -65,14 +65,24 @@ _PAGE_SCRIPT = """
   window.__workbenchPage = true;
   const FLAG = ".st-key-{flag}", BUTTON = ".st-key-{button} button", BOX = ".st-key-{box}";
 
-  const afterStop = () => {
+  const stopped = () => {
     const app = document.querySelector("[data-testid='stApp']");
-    if (!app || app.getAttribute("data-test-script-state") !== "notRunning") return;
-    const flag = document.querySelector(FLAG + ":not([data-after-stop])");
-    const button = document.querySelector(BUTTON);
-    if (!flag || !button) return;
-    flag.setAttribute("data-after-stop", "1");
-    button.click();
+    if (!app || app.getAttribute("data-test-script-state") !== "notRunning") return null;
+    return document.querySelector(FLAG + ":not([data-after-stop])");
+  };
+  // Idle with the flag up, and still so a moment later: the page may mark the run over before it
+  // has taken the flag down that the run's last steps sent (seen with an answer that ended by
+  // itself, then a rerun), so one look is not enough to tell a stopped run.
+  let pending = null;
+  const afterStop = () => {
+    if (pending || !stopped()) return;
+    pending = setTimeout(() => {
+      pending = null;
+      const flag = stopped(), button = document.querySelector(BUTTON);
+      if (!flag || !button) return;
+      flag.setAttribute("data-after-stop", "1");
+      button.click();
+    }, 400);
   };
   new MutationObserver(afterStop).observe(document.body, {
     subtree: true, attributes: true, attributeFilter: ["data-test-script-state"],
