@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import types
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
@@ -30,7 +31,12 @@ WRITERS, RUNS = 4, 250
 TOKEN_INTERVAL = 0.02  # the stand-in's pace in the kill test: 50 tokens a second
 
 
-def test_four_writers_append_a_thousand_runs_and_none_is_lost(database_url: str) -> None:
+def test_four_writers_append_a_thousand_runs_and_none_is_lost(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # AppTests earlier in the session leave the app's script as __main__, which every spawned writer
+    # would run first (and fail in, outside Streamlit): the writers start from a plain __main__.
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     store = open_store(database_url)
     conversation = store.create_conversation(OWNER, setup=Setup("oxen", "gpt-x"))
     # Processes, not threads: each has its own engine, connections and (on SQLite) file locks.
