@@ -3,8 +3,11 @@ on) unless `WORKBENCH_DATABASE_URL` names a PostgreSQL; every failure to open on
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -51,19 +54,38 @@ def shown(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
-def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    # The driver's own transaction handling is switched off so that `_begin` decides how each one
-    # starts; WAL lets readers go on while one writer writes; synchronous=NORMAL is safe in WAL
-    # against a killed process (only a power cut can lose the last commits).
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = NORMAL")
-    finally:
-        cursor.close()
+def _sqlite_connect(path: Path | None) -> Any:
+    def connect(dbapi_connection: Any, _record: Any) -> None:
+        # The driver's own transaction handling is switched off so that `_begin` decides how each
+        # one starts; WAL lets readers go on while one writer writes; synchronous=NORMAL is safe in
+        # WAL against a killed process (only a power cut can lose the last commits).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            if path is not None and cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                # WAL is kept in the file, so only a new database switches. The switch needs the
+                # file to itself and SQLite does not wait for it (two processes switching at once:
+                # "database is locked" at once, busy_timeout or not), so switches take turns.
+                with _turn(path):
+                    cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        finally:
+            cursor.close()
+
+    return connect
+
+
+@contextmanager
+def _turn(path: Path) -> Iterator[None]:
+    """An exclusive lock on a file beside the database, held by one process (and thread) at a time."""
+    with open(path.with_name(path.name + "-setup.lock"), "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _sqlite_begin(connection: Connection) -> None:
@@ -78,15 +100,17 @@ def create_engine(url: URL) -> Engine:
     """An engine with the store's settings; SQLite's folder is made when missing."""
     if url.get_backend_name() == "sqlite":
         database = url.database or ""
+        path = None
         if database and database != ":memory:" and not database.startswith("file:"):
+            path = Path(database).expanduser()
             try:
-                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreUnavailable(
                     f"The history folder {Path(database).parent} cannot be made ({exc.strerror})."
                 ) from None
         engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "connect", _sqlite_connect(path))
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     # pre_ping: a pooled connection the server dropped (a restart, an idle timeout) is replaced
