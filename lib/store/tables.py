@@ -38,6 +38,9 @@ conversations = sa.Table(
     sa.Column("setup", JSON),  # provider id, base URL, model, params, system prompt, variables; never a key
     sa.Column("starred", sa.Boolean, nullable=False),
     sa.Column("forked_from", ID),  # the message this conversation was forked from
+    # The stored ids of the messages the Playground shows, in order (NULL: the newest branch), so a
+    # message deleted there stays deleted after a reload; the tree keeps every message.
+    sa.Column("shown", JSON),
     # Kept up to date on every write, so the History table sorts and shows them without a GROUP BY.
     sa.Column("message_count", sa.Integer, nullable=False),
     sa.Column("cost", sa.Float, nullable=False),  # USD, the sum of the runs' known costs
