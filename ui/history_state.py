@@ -25,6 +25,7 @@ IDS = "history_ids"  # chat message id -> [stored id, its text when stored (None
 RUN = "history_run"  # (chat message id, run id) of the latest run, until its end is known
 DETACHED = "history_detached"  # the conversation "Clear" left, brought back by "Undo clear"
 SAVED_SETUP = "history_saved_setup"  # the setup last written to the conversation (as stored)
+SHOWN = "history_shown"  # (conversation id, stored ids) the store last noted as on screen
 PROBLEM = "history_problem"  # a store error met mid-session: history is off for this session
 LOAD_PRESET = "history_load_preset"  # a preset to put into the form on the next full run
 PRESET_NOTE = "history_preset_note"  # ("ok" | "error", sentence) under the presets
@@ -166,6 +167,7 @@ def _restore(s: Store, conversation_id: str, messages: list[ChatMessage]) -> Non
         restored.append(msg)
     messages[:] = restored
     ss[CONVERSATION] = conversation_id
+    ss[SHOWN] = (conversation_id, tuple(ids[m.id][0] for m in restored))
     ss[SAVED_SETUP] = (conversation_id, setup_json(setup))
     for key in (DETACHED, RUN, keys.CLEARED, keys.SHARE_RESULT, keys.EDITING):
         ss.pop(key, None)
@@ -217,8 +219,27 @@ def follow(messages: list[ChatMessage]) -> None:
     if current is None:
         if "c" in st.query_params:
             del st.query_params["c"]
-    elif st.query_params.get("c") != current:
+        return
+    if st.query_params.get("c") != current:
         st.query_params["c"] = current
+    _note_shown(s, current, messages)
+
+
+def _note_shown(s: Store, conversation_id: str, messages: list[ChatMessage]) -> None:
+    """Tell the store which of its messages are on screen when that changed (a Delete, an edit, a
+    new run), so a reload brings back these and not a message deleted here."""
+    ids = _ids()
+    shown = (conversation_id, tuple(ids[m.id][0] for m in messages if m.id in ids))
+    if st.session_state.get(SHOWN) == shown:
+        return
+    try:
+        s.show(owner(), conversation_id, shown[1])
+    except NotFound:
+        return
+    except StoreError as exc:
+        turn_off(exc)
+        return
+    st.session_state[SHOWN] = shown
 
 
 def _note_run_end(s: Store, messages: list[ChatMessage]) -> None:

@@ -15,7 +15,7 @@ from lib.errors import WorkbenchError
 from lib.providers import builtin_providers, with_base_url, with_extras
 from lib.request import ChatRequest, HttpRequest, Message, to_http
 from lib.store.errors import StoreError
-from lib.store.messages import branch
+from lib.store.messages import on_screen
 from lib.store.records import Conversation, StoredMessage
 from lib.store.redact import setup_json
 
@@ -66,7 +66,7 @@ def conversation_json(conversation: Conversation, messages: list[StoredMessage])
     a chat-completions API) with `details` beside it; `branches` holds the messages off that branch
     (earlier answers that were regenerated); `order` keeps every message's place."""
     order = {m.id: n for n, m in enumerate(messages)}
-    thread = branch(messages, None)
+    thread = on_screen(messages, conversation.shown)
     on_thread = {m.id for m in thread}
     return {
         "format": FORMAT,
@@ -123,7 +123,7 @@ def markdown(conversation: Conversation, messages: list[StoredMessage]) -> str:
     out = [f"# {conversation.title or 'Untitled conversation'}", "", *_setup_lines(conversation)]
     if conversation.setup.system:
         out += ["", "## System prompt", "", conversation.setup.system]
-    for m in branch(messages, None):
+    for m in on_screen(messages, conversation.shown):
         out += ["", f"## {m.role.capitalize()}" + (f" ({m.model})" if m.is_run and m.model else ""), ""]
         if m.reasoning:
             out += ["> **Reasoning**", ">", _quote(m.reasoning), ""]
@@ -145,7 +145,7 @@ def markdown(conversation: Conversation, messages: list[StoredMessage]) -> str:
 def replay_request(conversation: Conversation, messages: list[StoredMessage]) -> HttpRequest:
     """The last request of the branch on screen as it was sent; for a conversation with no run (an
     import), the request its setup and messages make. StoreError when there is neither."""
-    for m in reversed(branch(messages, None)):
+    for m in reversed(on_screen(messages, conversation.shown)):
         wire = m.http_request()
         if wire is not None:
             return wire
@@ -161,7 +161,7 @@ def replay_request(conversation: Conversation, messages: list[StoredMessage]) ->
     provider = with_extras(provider, setup.extras)
     system = [Message("system", setup.system)] if setup.system.strip() else []
     chat = [Message(m.role, m.content, m.name, m.tool_call_id, m.tool_calls or None)
-            for m in branch(messages, None) if m.content or m.tool_calls]  # fmt: skip
+            for m in on_screen(messages, conversation.shown) if m.content or m.tool_calls]  # fmt: skip
     return to_http(ChatRequest(provider, setup.model, system + chat, dict(setup.params)))
 
 

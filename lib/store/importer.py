@@ -37,6 +37,7 @@ class IncomingMessage:
     old_parent: str | None
     order: int
     values: dict[str, Any]  # message columns
+    on_thread: bool = False  # among the export's `messages` (the thread on screen), not its branches
 
 
 @dataclass
@@ -190,6 +191,8 @@ def _messages(raw: Any, details: Any = None, branches: Any = None) -> list[Incom
     if len(raw) + len(branches) > MAX_MESSAGES:
         raise _Bad(f"it has more than {MAX_MESSAGES:,} messages")
     out = [_message(m, n, details[n - 1] if details else None, n - 1) for n, m in enumerate(raw, 1)]
+    for m in out:
+        m.on_thread = True
     for k, entry in enumerate(branches, 1):
         if not isinstance(entry, dict):
             raise _Bad(f"branch {k} is not an object")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 
 from lib.store.base import new_id, now, text
 from lib.store.conversations import Conversations, missing, title_from
-from lib.store.records import ROLES, Conversation, StoredMessage
+from lib.store.records import ROLES, Conversation, Shown, StoredMessage
 from lib.store.tables import conversations, messages
 
 LATEST: Final = "latest"  # parent_id: the conversation's newest message (None: a new root)
@@ -38,6 +38,25 @@ def branch(rows: list[StoredMessage], leaf_id: str | None) -> list[StoredMessage
         path.append(node)
         node = by_id.get(node.parent_id) if node.parent_id else None
     return path[::-1]
+
+
+def on_screen(rows: list[StoredMessage], shown: Shown | None) -> list[StoredMessage]:
+    """The messages the Playground shows: the newest branch, or what `shown` lists (a message deleted
+    there stays deleted). A message stored after `shown` was written (a run that went on streaming,
+    another tab's) continues it from the last listed message it descends from."""
+    if shown is None:
+        return branch(rows, None)
+    by_id = {m.id: m for m in rows}
+    listed = [by_id[i] for i in shown.ids if i in by_id]
+    later = [m for m in rows if m.seq > shown.upto]
+    if not later:
+        return listed
+    path = branch(rows, later[-1].id)
+    place = {m.id: n for n, m in enumerate(path)}
+    joined = max((k for k, m in enumerate(listed) if m.id in place), default=None)
+    if joined is None:
+        return path
+    return listed[: joined + 1] + path[place[listed[joined].id] + 1 :]
 
 
 class Messages(Conversations):
@@ -129,16 +148,37 @@ class Messages(Conversations):
         return [StoredMessage.from_row(r) for r in rows]
 
     def thread(self, owner: str, conversation_id: str, leaf_id: str | None = None) -> list[StoredMessage]:
-        """One branch, root first, down to `leaf_id` (default: the newest message): what the
-        Playground shows when the conversation is reopened."""
-        return branch(self.messages(owner, conversation_id), leaf_id)
+        """What the Playground shows when the conversation is reopened (see `on_screen`); with
+        `leaf_id`, the branch from the root down to that message."""
+        rows = self.messages(owner, conversation_id)
+        if leaf_id is not None:
+            return branch(rows, leaf_id)
+        return on_screen(rows, self.get_conversation(owner, conversation_id).shown)
+
+    def show(self, owner: str, conversation_id: str, ids: Sequence[str]) -> None:
+        """Note the stored messages the Playground shows, in order (after a delete there, or any change)."""
+        with self._write() as conn:
+            upto = conn.execute(
+                sa.select(sa.func.max(messages.c.seq)).where(messages.c.conversation_id == conversation_id)
+            ).scalar()
+            done = conn.execute(
+                conversations.update()
+                .where(conversations.c.id == conversation_id, conversations.c.owner == owner)
+                .values(shown=Shown(tuple(ids), int(upto or 0)).to_json())
+            )
+            if done.rowcount == 0:
+                raise missing("conversation", conversation_id)
 
     def fork(self, owner: str, message_id: str, *, title: str | None = None) -> Conversation:
         """A new conversation holding the branch up to and including `message_id`, with the same setup."""
         source = self.get_message(owner, message_id)
         if source.conversation_id is None:
             raise missing("conversation of message", message_id)
-        path = branch(self.messages(owner, source.conversation_id), message_id)
+        # What the Playground shows down to the message (a message deleted there is not copied), or
+        # for a message off it, its branch.
+        shown = self.thread(owner, source.conversation_id)
+        at = next((n for n, m in enumerate(shown) if m.id == message_id), None)
+        path = shown[: at + 1] if at is not None else branch(self.messages(owner, source.conversation_id), message_id)
         with self._write() as conn:
             original = self._conversation(conn, owner, source.conversation_id)
             when = now()
@@ -151,7 +191,7 @@ class Messages(Conversations):
             conn.execute(conversations.insert().values(new))
             copy = conn.execute(sa.select(conversations).where(conversations.c.id == new["id"])).one()
             ids: dict[str, str] = {}
-            for m in path:
+            for n, m in enumerate(path):
                 row = conn.execute(sa.select(messages).where(messages.c.id == m.id)).one()._asdict()
                 for key in ("seq", "id", "owner", "conversation_id", "parent_id", "created_at", "updated_at"):
                     row.pop(key)
@@ -159,7 +199,7 @@ class Messages(Conversations):
                     row["status"] = "interrupted"
                 row["runner"] = None
                 row.update(created_at=m.created_at, updated_at=m.updated_at)
-                ids[m.id] = self._insert_message(conn, owner, copy, row, ids.get(m.parent_id or ""))
+                ids[m.id] = self._insert_message(conn, owner, copy, row, ids[path[n - 1].id] if n else None)
             last = next((m for m in reversed(path) if m.is_run), None)
             status = "" if last is None else ("interrupted" if last.status == "running" else last.status)
             total = sum(m.metrics.cost or 0.0 for m in path)

@@ -32,6 +32,24 @@ def _utc(value: datetime) -> datetime:
 
 
 @dataclass(frozen=True)
+class Shown:
+    """The stored ids of the messages the Playground shows, in order, as of the message `upto` (the
+    conversation's newest `seq` when they were written): a message deleted there is not among them."""
+
+    ids: tuple[str, ...]
+    upto: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ids": list(self.ids), "upto": self.upto}
+
+    @classmethod
+    def from_json(cls, raw: Any) -> Shown | None:
+        if not isinstance(raw, dict) or not isinstance(raw.get("ids"), list) or not isinstance(raw.get("upto"), int):
+            return None
+        return cls(tuple(str(i) for i in raw["ids"]), raw["upto"])
+
+
+@dataclass(frozen=True)
 class Conversation:
     id: str
     owner: str
@@ -42,6 +60,7 @@ class Conversation:
     setup: Setup
     starred: bool
     forked_from: str | None
+    shown: Shown | None  # what the Playground shows of it, when it is not simply the newest branch
     message_count: int
     cost: float  # USD, the sum of the runs' known costs
     status: str  # the latest run's status ('' before any run)
@@ -61,6 +80,7 @@ class Conversation:
             setup=setup_from_json(row.setup),
             starred=bool(row.starred),
             forked_from=row.forked_from,
+            shown=Shown.from_json(row.shown),
             message_count=row.message_count,
             cost=row.cost,
             status=row.status,

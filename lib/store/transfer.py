@@ -12,9 +12,9 @@ from lib.store import export
 from lib.store.base import new_id, now, text
 from lib.store.conversations import missing
 from lib.store.importer import MAX_IMPORT_BYTES, read_import
-from lib.store.records import Conversation, ConversationQuery, Snapshot
+from lib.store.records import Conversation, ConversationQuery, Shown, Snapshot
 from lib.store.runs import Runs
-from lib.store.tables import conversations, snapshots
+from lib.store.tables import conversations, messages, snapshots
 
 
 class Transfer(Runs):
@@ -64,14 +64,20 @@ class Transfer(Runs):
                 conn.execute(conversations.insert().values(values))
                 row = conn.execute(sa.select(conversations).where(conversations.c.id == values["id"])).one()
                 ids: dict[str, str] = {}
+                thread: list[str] = []
                 for m in item.messages:
                     parent = ids.get(m.old_parent) if m.old_parent else None
                     new = self._insert_message(conn, owner, row, m.values, parent)
+                    if m.on_thread:
+                        thread.append(new)
                     if m.old_id:
                         ids[m.old_id] = new
                     if not values["title"] and not row.title:  # the first question titled it
                         row = conn.execute(sa.select(conversations).where(conversations.c.id == values["id"])).one()
                 changes: dict[str, Any] = {"cost": sum(m.values.get("cost") or 0.0 for m in item.messages)}
+                if len(thread) < len(item.messages):  # branches too: the file says which thread was on screen
+                    upto = conn.execute(sa.select(sa.func.max(messages.c.seq))).scalar()
+                    changes["shown"] = Shown(tuple(thread), int(upto or 0)).to_json()
                 if item.titled:  # the file's title stands, even an empty one
                     changes["title"] = values["title"]
                 conn.execute(conversations.update().where(conversations.c.id == values["id"]).values(changes))

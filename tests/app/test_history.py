@@ -80,6 +80,38 @@ def test_a_chat_is_stored_as_it_happens_and_comes_back_from_its_url(
         "first question", "second question", "third question"]  # fmt: skip
 
 
+def test_messages_deleted_in_the_playground_stay_deleted_after_a_reload(
+    oxen_app: OxenApp, make_app: MakeApp, history: Store
+) -> None:
+    """The store keeps the whole tree, but a reload shows what the Playground showed: a deleted
+    answer (the last one, or one in the middle, which leaves no single branch) stays deleted, and
+    the conversation goes on from there; History's view and exports show the same."""
+    at = oxen_app()
+    for question in ("first question", "second question", "third question"):
+        send(at, question)
+    first_answer, _, third_answer = answers(at)
+    assert [b.key for b in at.button if b.key and b.key.startswith("delete_")] == [keys.delete(n) for n in range(1, 7)]
+    at.button(key=keys.delete(6)).click().run()  # the last answer
+    at.button(key=keys.delete(2)).click().run()  # the first answer, in the middle
+    cid = conversation_id(at)
+    kept = (users(at), answers(at))
+    assert kept[1] == [answers(at)[0]] and first_answer not in kept[1] and third_answer not in kept[1]
+
+    again = make_app(c=cid).run()  # a reload
+    assert (users(again), answers(again)) == kept
+    assert [m.content for m in history.thread(LOCAL_OWNER, cid)] == [
+        "first question", "second question", kept[1][0], "third question"]  # fmt: skip
+    exported = history.export_json(LOCAL_OWNER, cid)
+    assert [m["content"] for m in exported["messages"]] == [m.content for m in history.thread(LOCAL_OWNER, cid)]
+    assert len(history.messages(LOCAL_OWNER, cid)) == 6  # the tree keeps every message
+
+    send(again, "fourth question")  # and it goes on from what is shown
+    assert users(again) == ["first question", "second question", "third question", "fourth question"]
+    assert [m.content for m in history.thread(LOCAL_OWNER, cid)][:4] == [
+        "first question", "second question", kept[1][0], "third question"]  # fmt: skip
+    assert make_app(c=cid).run() and users(make_app(c=cid).run()) == users(again)
+
+
 def test_clear_and_new_chat_start_new_conversations_and_keep_the_old(oxen_app: OxenApp, history: Store) -> None:
     at = oxen_app()
     send(at, "one")

@@ -211,6 +211,48 @@ def test_regenerated_answers_are_siblings_and_a_fork_copies_the_branch(store: St
     assert root.parent_id is None
 
 
+def test_what_the_playground_shows_is_what_comes_back_forked_and_exported(store: Store) -> None:
+    """`show` notes the messages on screen: a deletion (the last message, or one in the middle that
+    leaves no single branch) stays, a message stored later (a regenerated answer, a run still
+    streaming when the process died, a follow-up) goes on from the last shown message it descends
+    from, and a fork or an export takes what was shown."""
+    c = store.create_conversation(ALICE, setup=Setup("oxen", "gpt-x")).id
+    u1 = store.add_message(ALICE, c, "user", "one")
+    a1 = store.add_message(ALICE, c, "assistant", "answer one")
+    u2 = store.add_message(ALICE, c, "user", "two")
+    a2 = store.add_message(ALICE, c, "assistant", "answer two")
+
+    def thread() -> list[str]:
+        return [m.content for m in store.thread(ALICE, c)]
+
+    store.show(ALICE, c, [u1.id, a1.id, u2.id])  # the last answer deleted
+    assert thread() == ["one", "answer one", "two"]
+    store.show(ALICE, c, [u1.id, u2.id, a2.id])  # the first answer deleted
+    assert thread() == ["one", "two", "answer two"]
+    exported = store.export_json(ALICE, c)
+    assert [m["content"] for m in exported["messages"]] == ["one", "two", "answer two"]
+    assert [b["message"]["content"] for b in exported["branches"]] == ["answer one"]
+    (imported,) = store.import_text(ALICE, json.dumps(exported))
+    assert [m.content for m in store.thread(ALICE, imported.id)] == ["one", "two", "answer two"]
+    assert len(store.messages(ALICE, imported.id)) == 4  # the branch came too
+
+    fork = store.fork(ALICE, a2.id)  # from a shown message: what was shown, down to it
+    copied = store.messages(ALICE, fork.id)
+    assert [m.content for m in copied] == ["one", "two", "answer two"]
+    assert [m.parent_id for m in copied] == [None, copied[0].id, copied[1].id]
+
+    # Stored after the note: a follow-up and its answer go on from the last shown message ...
+    u3 = store.add_message(ALICE, c, "user", "three", parent_id=a2.id)
+    assert thread() == ["one", "two", "answer two", "three"]
+    # ... and a regenerated answer replaces the one shown after its question.
+    store.show(ALICE, c, [u1.id, u2.id, a2.id, u3.id])
+    again = store.add_message(ALICE, c, "assistant", "answer two, again", parent_id=u2.id)
+    assert thread() == ["one", "two", "answer two, again"]
+    assert again.id in {m.id for m in store.messages(ALICE, c)}
+    with pytest.raises(NotFound):
+        store.show(BOB, c, [u1.id])  # another owner's conversation
+
+
 def test_a_run_keeps_the_request_as_sent_and_the_whole_answer(store: Store) -> None:
     conversation = store.create_conversation(ALICE)
     store.add_message(ALICE, conversation.id, "user", "Weather?")
