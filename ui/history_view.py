@@ -6,7 +6,7 @@ delete with undo, export, share a snapshot), and a snapshot's read-only view. Th
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import streamlit as st
@@ -37,6 +37,7 @@ SEARCH = "history_search"
 ANY = "Any"
 SINCE = {"Any time": None, "Today": timedelta(days=1), "Last 7 days": timedelta(days=7),
          "Last 30 days": timedelta(days=30), "Last year": timedelta(days=365)}  # fmt: skip
+BETWEEN = "Between dates"
 SORTS: dict[str, SortKey] = {"Last activity": "updated", "Started": "created", "Title": "title", "Cost": "cost",
          "Messages": "messages", "Model": "model", "Provider": "provider"}  # fmt: skip
 COLUMNS = ("", "Title", "Model", "Provider", "Page", "Messages", "Last activity", "Cost", "Status")
@@ -105,21 +106,38 @@ def query_from_widgets(s: Store) -> ConversationQuery:
     with row[3]:
         status = _choice("By status", statuses, "history_status")
     line = st.columns([2, 2, 1, 1], vertical_alignment="bottom")
-    period = line[0].selectbox("Last activity", list(SINCE), key="history_since")
+    period = line[0].selectbox("Last activity", [*SINCE, BETWEEN], key="history_since")
+    since, until = _dates(period)
     sort = line[1].selectbox("Sort by", list(SORTS), key="history_sort")
     ascending = line[2].toggle("Oldest first" if sort in ("Last activity", "Started") else "Ascending",
                               key="history_ascending")  # fmt: skip
     starred = line[3].toggle("Starred only", key="history_starred")
-    span = SINCE[period]
-    filters = (text, provider, model, page, status, period, sort, ascending, starred)
+    filters = (text, provider, model, page, status, period, since if period == BETWEEN else None, until, sort,
+               ascending, starred)  # fmt: skip
     if ss.get("history_filters") != filters:  # another search starts at its first page
         ss["history_filters"] = filters
         ss[PAGE_NO] = 0
     return ConversationQuery(
         text=text, provider=provider, model=model, page=page, status=status,
-        since=datetime.now(UTC) - span if span else None, starred=True if starred else None,
+        since=since, until=until, starred=True if starred else None,
         sort=SORTS[sort], descending=not ascending, limit=PAGE_SIZE, offset=ss.get(PAGE_NO, 0) * PAGE_SIZE,
     )  # fmt: skip
+
+
+def _dates(period: str) -> tuple[datetime | None, datetime | None]:
+    """(since, until) in UTC for the "Last activity" choice; "Between dates" asks for the days (UTC),
+    both included."""
+    if period != BETWEEN:
+        span = SINCE[period]
+        return (datetime.now(UTC) - span if span else None), None
+    today = datetime.now(UTC).date()
+    picked = st.date_input("Dates", value=(today - timedelta(days=7), today), max_value=today,
+                           key="history_dates", format="YYYY-MM-DD")  # fmt: skip
+    days = [d for d in (picked if isinstance(picked, tuple) else (picked,)) if d is not None]
+    if not days:
+        return None, None
+    first, last = min(days), max(days)  # one day picked (the range half chosen): that day
+    return (datetime.combine(first, time.min, UTC), datetime.combine(last + timedelta(days=1), time.min, UTC))
 
 
 def _row(c: Conversation) -> None:

@@ -6,9 +6,11 @@ opened read-only."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from lib.events import ChatResult, Metrics, Usage
@@ -16,6 +18,7 @@ from lib.providers import builtin_providers, with_base_url
 from lib.request import ChatRequest, Message, to_http
 from lib.share import Setup
 from lib.store import LOCAL_OWNER, ConversationQuery, Store, open_store
+from lib.store.tables import conversations
 from tests.app.conftest import MakeApp
 from tests.support.apptest import answers, button, send, users
 from tests.support.stand_in import StandIn
@@ -196,3 +199,25 @@ def history_view_import(at: AppTest, data: str) -> AppTest:
     """Paste `data` in the import box and import it (AppTest cannot drive a file uploader)."""
     at.text_area(key="history-import-text").set_value(data).run()
     return button(at, "Import").click().run()
+
+
+def test_the_date_filter_takes_periods_and_a_range_of_days(
+    oxen_app: MakeApp, history: Store, stand_in: StandIn
+) -> None:
+    old = converse(history, stand_in.base_url, ("About winter", "Cold."))
+    converse(history, stand_in.base_url, ("About today", "Now."))
+    with history.engine.begin() as conn:  # last active on 15 January, late in the day (UTC)
+        conn.execute(sa.update(conversations).where(conversations.c.id == old)
+                     .values(updated_at=datetime(2026, 1, 15, 23, 30, tzinfo=UTC)))  # fmt: skip
+    at = history_page(oxen_app)
+    assert titles(at) == ["About today", "About winter"]
+    at.selectbox(key="history_since").set_value("Last 30 days").run()
+    assert titles(at) == ["About today"]
+    at.selectbox(key="history_since").set_value("Between dates").run()
+    assert titles(at) == ["About today"]  # the last 7 days at first
+    at.date_input(key="history_dates").set_value((date(2026, 1, 10), date(2026, 1, 15))).run()
+    assert titles(at) == ["About winter"]  # both days included
+    at.date_input(key="history_dates").set_value((date(2026, 1, 16), datetime.now(UTC).date())).run()
+    assert titles(at) == ["About today"]
+    at.selectbox(key="history_since").set_value("Any time").run()
+    assert titles(at) == ["About today", "About winter"] and not at.exception
