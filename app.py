@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import compare_state, history_state, keys, sidebar, state
+from ui import auth, compare_state, history_state, keys, sidebar, state
 
 # The Playground fits the window: its chat and its side panel are boxes that scroll on their own, so
 # the page itself never scrolls (a long page scrolled to its bottom hid the title and the answer).
@@ -39,6 +39,7 @@ STYLE = """
 
 st.set_page_config(page_title="Workbench", page_icon=":material/science:", layout="wide")
 st.html(STYLE)
+auth.gate()
 state.init()
 
 pages = [

@@ -21,10 +21,11 @@ from lib.params import specs_for
 from lib.providers import Provider, ResolvedKey, resolve_key, with_base_url
 from lib.request import ChatRequest, to_http
 from lib.share import Setup
-from lib.store import LOCAL_OWNER, Store, StoreError, StoreUnavailable, open_store
+from lib.store import Store, StoreError, StoreUnavailable, open_store
 from lib.store import compare as store_compare
 from lib.store.database import database_url
 from ui import form, keys
+from ui.auth import owner
 from ui.state import meter_for, new_message, providers, secrets
 
 PANES = "compare_panes"  # list[Pane]
@@ -225,16 +226,6 @@ def store_problem() -> str | None:
         return str(st.session_state[STORE_PROBLEM])
     opened = _open(database_url())
     return str(opened) if isinstance(opened, StoreUnavailable) else None
-
-
-def owner() -> str:
-    """The signed-in person's email when Streamlit's authentication is on, else `local`."""
-    try:
-        if st.user.is_logged_in and st.user.email:
-            return str(st.user.email)
-    except (AttributeError, KeyError):  # no authentication configured
-        pass
-    return LOCAL_OWNER
 
 
 def _setup(pane: Pane, system: str, values: dict[str, str]) -> Setup:

@@ -14,10 +14,11 @@ from lib.params import specs_for
 from lib.providers import Extras, Provider
 from lib.request import ChatRequest, to_http
 from lib.share import Setup
-from lib.store import LOCAL_OWNER, NotFound, RunWriter, Store, StoreError, StoreUnavailable, open_store
+from lib.store import NotFound, RunWriter, Store, StoreError, StoreUnavailable, open_store
 from lib.store.database import database_url
 from lib.store.redact import setup_json
 from ui import custom_setup, form, keys
+from ui.auth import owner
 from ui.state import providers, set_later
 
 CONVERSATION = "history_conversation"  # the stored conversation the Playground shows, or None
@@ -71,10 +72,6 @@ def banner() -> None:
         st.warning(why, icon=":material/history_toggle_off:")
 
 
-def owner() -> str:
-    """The signed-in person's email when Streamlit's authentication is on, else "local"."""
-    email = st.user.get("email") if st.user.get("is_logged_in") else None
-    return str(email) if email else LOCAL_OWNER
 
 
 def _ids() -> dict[int, list[Any]]:

@@ -24,7 +24,8 @@ from lib.store import (
 )
 from lib.store.records import ROLES, SortKey
 from ui import chat
-from ui.history_state import owner, turn_off
+from ui.auth import owner
+from ui.history_state import turn_off
 
 PLAYGROUND = "app_pages/playground.py"
 PAGE_SIZE = 25
