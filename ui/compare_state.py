@@ -291,7 +291,7 @@ def start_round(question: str, local_problem: str | None) -> Round:
         history = pane.messages[:-1]
         request = compare.request_for(provider, pane.setup.model, history, system, values, pane.setup.params)
         current.requests[index] = request
-        model_info = _listed(provider, pane.setup.model)
+        model_info = listed(provider, pane.setup.model)
         on_event = None
         if s is not None and group is not None:
             try:
@@ -309,7 +309,7 @@ def start_round(question: str, local_problem: str | None) -> Round:
     return current
 
 
-def _listed(provider: Provider, model: str) -> dict[str, Any] | None:
+def listed(provider: Provider, model: str) -> dict[str, Any] | None:
     """The model's object from the sidebar's listing of this provider, when it was listed."""
     listing = st.session_state.get(keys.MODELS_CACHE, {}).get((provider.id, provider.base_url))
     if isinstance(listing, list):

@@ -66,16 +66,16 @@ def _kept(k: str, value: Any) -> None:
         st.session_state[k] = value
 
 
-NUMBERS = (  # name, label, integer, lowest, highest
-    ("temperature", "Temperature", False, 0.0, 2.0),
-    ("max_tokens", "Max tokens", True, 1, None),
-    ("top_p", "Top P", False, 0.0, 1.0),
-    ("seed", "Seed", True, None, None),
-)
+def setup_key(pane: cs.Pane) -> str:
+    """The pane's "Setup" popover (its open state); its fields' keys begin with the same prefix."""
+    return f"cmp{pane.id}-setup"
 
 
 def setup_form(pane: cs.Pane, disabled: bool) -> None:
-    """Provider, base URL, model and parameters of one pane, kept in its setup."""
+    """Provider, base URL, model, and the Playground's parameter form drawn from this model's schema
+    (the standard chat set when the provider lists none), kept in the pane's setup. The setup is the
+    truth: the fields are drawn only while the popover is open (four panes of forms on every run
+    would slow each pane's first token), and filled from the setup when they are drawn anew."""
     s, pid = pane.setup, f"cmp{pane.id}"
     table = providers()
     _kept(f"{pid}-provider", s.provider_id if s.provider_id in table else "local")
@@ -94,16 +94,17 @@ def setup_form(pane: cs.Pane, disabled: bool) -> None:
         s.base_url = st.text_input("Base URL", key=f"{pid}-url", disabled=disabled).strip() or configured.base_url
     _kept(f"{pid}-model", s.model)
     s.model = st.text_input("Model", key=f"{pid}-model", disabled=disabled).strip() or s.model
-    for name, label, integer, low, high in NUMBERS:
-        k = f"{pid}-{name}"
-        _kept(k, s.params.get(name))
-        value = st.number_input(label, key=k, value=None, step=1 if integer else 0.05, min_value=low,
-                                max_value=high, placeholder="Not sent", disabled=disabled)  # fmt: skip
-        if value is None:
-            s.params.pop(name, None)
-        else:
-            s.params[name] = int(value) if integer else float(value)
-    s.params["stream"] = True
+    provider = cs.provider_of(s)
+    listed = cs.listed(provider, s.model) if not isinstance(provider, Exception) else None
+    specs = [spec for spec in specs_for(listed, local=configured.local) if spec.name != "stream"]  # panes stream
+    with form.scoped(f"{pid}-"):
+        if not form.shown(specs) or st.session_state.get(f"{pid}-form-for") != s.model:
+            form.load(specs, s.params)  # drawn anew (or another model): from the setup
+        st.session_state[f"{pid}-form-for"] = s.model
+        form.draw(specs)
+        params, problems = form.values(specs)
+    if not problems:  # a field with a problem says so under itself; the pane keeps its last good setup
+        s.params = {**params, "stream": True}
 
 
 def _code_panel(pane: cs.Pane, index: int) -> None:
@@ -206,8 +207,10 @@ def draw_pane(position: int, index: int, current: cs.Round | None) -> PaneView |
         head = st.container(horizontal=True, vertical_alignment="center")
         head.markdown(f"**{cs.label(index)}**")
         if not cs.hidden():
-            with head.popover("Setup", icon=":material/tune:"):
-                setup_form(pane, disabled=busy)
+            popover = head.popover("Setup", icon=":material/tune:", key=setup_key(pane), on_change="rerun")
+            if popover.open:
+                with popover:
+                    setup_form(pane, disabled=busy)
             if len(cs.panes()) > compare.MIN_PANES and not busy:
                 head.button("Remove", key=f"cmp{pane.id}-remove", on_click=cs.remove_pane, args=(pane.id,),
                             icon=":material/close:", type="tertiary")  # fmt: skip

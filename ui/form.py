@@ -3,15 +3,18 @@
 A parameter the person did not set is not sent (the provider's default applies), and says so. A
 number field starts at the model's default, so its −/+ steppers work at once, but it is sent only
 once the person changes it; clearing it (×) goes back to the default, not sent. Widget values live in
-session state under `keys.param(name)`, so `values()` can read the form anywhere (the chat sends it,
-the API-call panel shows it) without drawing it again. Each field's problem is said under the field,
-and nothing is sent while there is one.
+session state under `keys.param(name)` (under a prefix within `scoped`), so `values()` can read the
+form anywhere (the chat sends it, the API-call panel shows it) without drawing it again. Each field's
+problem is said under the field, and nothing is sent while there is one.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import streamlit as st
@@ -19,11 +22,36 @@ import streamlit as st
 from lib.params import MAX_STOP, ParamSpec, check, check_response_format, parse_json_field
 from ui import keys
 
+_SCOPE: ContextVar[str] = ContextVar("form_scope", default="")
 JS_SAFE = 2**53 - 1  # the browser's number input cannot hold more
 RF_LABELS = {"text": "Text", "json_object": "JSON object", "json_schema": "JSON schema"}
 RF_NOT_SENT = "Not sent · text"  # what the provider does with no response format: plain text
 EXAMPLE_SCHEMA = '{\n  "type": "object",\n  "properties": {"answer": {"type": "string"}},\n  "required": ["answer"]\n}'
 EXTRA_LABEL = "Other parameters (JSON)"
+
+
+@contextmanager
+def scoped(prefix: str) -> Iterator[None]:
+    """Within it, the form's widgets and values live under keys that begin with `prefix`: another
+    form (a Compare pane's) beside the Playground's, drawn and read by the same code."""
+    token = _SCOPE.set(prefix)
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
+
+
+def _key(name: str, part: str = "") -> str:
+    return _SCOPE.get() + keys.param(name, part)
+
+
+def _extra_key() -> str:
+    return _SCOPE.get() + keys.PARAM_EXTRA
+
+
+def shown(specs: list[ParamSpec]) -> bool:
+    """Whether the form's fields hold values (Streamlit forgets a field that was not drawn in a run)."""
+    return any(_key(spec.name) in st.session_state for spec in specs)
 
 
 def _default_text(spec: ParamSpec) -> str:
@@ -44,22 +72,28 @@ def _start(spec: ParamSpec) -> int | float | None:
 
 
 def _sent_key(spec: ParamSpec) -> str:
-    return keys.param(spec.name, "set")
+    return _key(spec.name, "set")
 
 
-def _changed(spec: ParamSpec) -> None:
-    """A number field changed: sent from now on; cleared (×): back to its default, not sent."""
+def _changed(spec: ParamSpec, scope: str = "") -> None:
+    """A number field changed: sent from now on; cleared (×): back to its default, not sent. (A
+    callback runs before the script, outside any `scoped`: the scope comes with it.)"""
+    with scoped(scope):
+        _number_changed(spec)
+
+
+def _number_changed(spec: ParamSpec) -> None:
     ss = st.session_state
-    if ss.get(keys.param(spec.name)) is None:
+    if ss.get(_key(spec.name)) is None:
         ss[_sent_key(spec)] = False
-        ss[keys.param(spec.name)] = _start(spec)
+        ss[_key(spec.name)] = _start(spec)
     else:
         ss[_sent_key(spec)] = True
 
 
 def set_number_later(name: str, value: float) -> dict[str, Any]:
     """The pending widget values (ui.state.set_later) that put `value` in a number field, sent."""
-    return {keys.param(name): value, keys.param(name, "set"): True}
+    return {_key(name): value, _key(name, "set"): True}
 
 
 def reset(specs: list[ParamSpec]) -> None:
@@ -67,9 +101,9 @@ def reset(specs: list[ParamSpec]) -> None:
     ss = st.session_state
     for spec in specs:
         for part in ("", "name", "schema", "set"):
-            ss.pop(keys.param(spec.name, part), None)
-    ss.pop(keys.PARAM_EXTRA, None)
-    ss[keys.param("stream")] = True
+            ss.pop(_key(spec.name, part), None)
+    ss.pop(_extra_key(), None)
+    ss[_key("stream")] = True
 
 
 def _init(k: str, value: Any) -> None:
@@ -90,7 +124,7 @@ def _fit(spec: ParamSpec, k: str, options: list[Any]) -> None:
 
 
 def _number(spec: ParamSpec, help_text: str | None) -> None:
-    k = keys.param(spec.name)
+    k = _key(spec.name)
     ss = st.session_state
     if not ss.get(_sent_key(spec)):  # not set: show this model's default (it may have just changed)
         ss[_sent_key(spec)] = False
@@ -101,7 +135,7 @@ def _number(spec: ParamSpec, help_text: str | None) -> None:
     st.number_input(
         spec.label, value=None, min_value=-JS_SAFE if is_int else None, max_value=JS_SAFE if is_int else None,
         step=1 if is_int else 0.05, format=None if is_int else "%.2f", key=k, placeholder=_default_text(spec),
-        help=help_text, on_change=_changed, args=(spec,),
+        help=help_text, on_change=_changed, args=(spec, _SCOPE.get()),
     )  # fmt: skip
     if not ss[_sent_key(spec)] and ss[k] is not None:
         st.caption(f"Not sent · the default {spec.default} applies")
@@ -115,7 +149,7 @@ def _problem_under(spec: ParamSpec) -> None:
 
 
 def _draw_one(spec: ParamSpec) -> None:
-    k = keys.param(spec.name)
+    k = _key(spec.name)
     help_text = spec.description or None
     if _is_number(spec):
         _number(spec, help_text)
@@ -148,10 +182,10 @@ def _draw_one(spec: ParamSpec) -> None:
         choice = st.selectbox(spec.label, list(RF_LABELS), key=k, format_func=RF_LABELS.__getitem__,
                               help=help_text, placeholder=RF_NOT_SENT)  # fmt: skip
         if choice == "json_schema":
-            _init(keys.param(spec.name, "name"), "answer")
-            _init(keys.param(spec.name, "schema"), EXAMPLE_SCHEMA)
-            st.text_input("Schema name", key=keys.param(spec.name, "name"))
-            st.text_area("JSON schema", key=keys.param(spec.name, "schema"), height=150)
+            _init(_key(spec.name, "name"), "answer")
+            _init(_key(spec.name, "schema"), EXAMPLE_SCHEMA)
+            st.text_input("Schema name", key=_key(spec.name, "name"))
+            st.text_area("JSON schema", key=_key(spec.name, "schema"), height=150)
     else:
         _init(k, "")
         st.text_area(f"{spec.label} (JSON)", key=k, height=68, placeholder=_default_text(spec), help=help_text)
@@ -159,7 +193,7 @@ def _draw_one(spec: ParamSpec) -> None:
 
 
 def _extra_problem() -> str | None:
-    extra, problem = parse_json_field(st.session_state.get(keys.PARAM_EXTRA, ""), "Other parameters")
+    extra, problem = parse_json_field(st.session_state.get(_extra_key(), ""), "Other parameters")
     if problem:
         return problem
     if extra is not None and not isinstance(extra, dict):
@@ -180,9 +214,9 @@ def draw(specs: list[ParamSpec]) -> None:
         with st.expander(label, expanded=bool(to_fix)):
             for spec in rest:
                 _draw_one(spec)
-            _init(keys.PARAM_EXTRA, "")
+            _init(_extra_key(), "")
             st.text_area(
-                EXTRA_LABEL, key=keys.PARAM_EXTRA, height=68, placeholder='Not sent · e.g. {"top_k": 40}',
+                EXTRA_LABEL, key=_extra_key(), height=68, placeholder='Not sent · e.g. {"top_k": 40}',
                 help="Any other fields the provider takes, as a JSON object; they are sent as written.",
             )  # fmt: skip
             problem = _extra_problem()
@@ -192,7 +226,7 @@ def draw(specs: list[ParamSpec]) -> None:
 
 def _value(spec: ParamSpec) -> tuple[Any, str | None]:
     ss = st.session_state
-    raw = ss.get(keys.param(spec.name))
+    raw = ss.get(_key(spec.name))
     if _is_number(spec) and not ss.get(_sent_key(spec)):
         return None, None  # showing the default, not sent
     if spec.kind == "boolean" and spec.name == "stream":
@@ -205,10 +239,10 @@ def _value(spec: ParamSpec) -> tuple[Any, str | None]:
             return None, None
         value = {"type": raw}
         if raw == "json_schema":
-            schema, problem = parse_json_field(ss.get(keys.param(spec.name, "schema"), ""), "The JSON schema")
+            schema, problem = parse_json_field(ss.get(_key(spec.name, "schema"), ""), "The JSON schema")
             if problem:
                 return None, problem
-            value["json_schema"] = {"name": ss.get(keys.param(spec.name, "name"), ""), "schema": schema, "strict": True}
+            value["json_schema"] = {"name": ss.get(_key(spec.name, "name"), ""), "schema": schema, "strict": True}
             if isinstance(schema, dict):
                 from jsonschema import Draft202012Validator
                 from jsonschema.exceptions import SchemaError
@@ -241,7 +275,7 @@ def values(specs: list[ParamSpec]) -> tuple[dict[str, Any], list[str]]:
         elif value is not None:
             out[spec.name] = value
     problem = _extra_problem()
-    extra, _ = parse_json_field(st.session_state.get(keys.PARAM_EXTRA, ""), "Other parameters")
+    extra, _ = parse_json_field(st.session_state.get(_extra_key(), ""), "Other parameters")
     if problem:
         problems.append(problem)
     elif extra:
@@ -270,7 +304,7 @@ def load(specs: list[ParamSpec], params: dict[str, Any]) -> None:
     the rest into "Other parameters"."""
     ss = st.session_state
     reset(specs)
-    ss[keys.param("stream")] = bool(params.get("stream"))
+    ss[_key("stream")] = bool(params.get("stream"))
     by_name = {s.name: s for s in specs}
     extra: dict[str, Any] = {}
     for name, value in params.items():
@@ -280,21 +314,21 @@ def load(specs: list[ParamSpec], params: dict[str, Any]) -> None:
         if spec is None or not _holds(spec, value):
             extra[name] = value
         elif spec.kind == "stop":
-            ss[keys.param(name)] = "\n".join([value] if isinstance(value, str) else value)
+            ss[_key(name)] = "\n".join([value] if isinstance(value, str) else value)
         elif spec.kind == "response_format":
-            ss[keys.param(name)] = value["type"]
+            ss[_key(name)] = value["type"]
             if value["type"] == "json_schema":
-                ss[keys.param(name, "name")] = value["json_schema"].get("name", "")
-                ss[keys.param(name, "schema")] = json.dumps(value["json_schema"].get("schema"), indent=2)
+                ss[_key(name, "name")] = value["json_schema"].get("name", "")
+                ss[_key(name, "schema")] = json.dumps(value["json_schema"].get("schema"), indent=2)
         elif spec.kind == "json":
-            ss[keys.param(name)] = json.dumps(value)
+            ss[_key(name)] = json.dumps(value)
         elif _is_number(spec):
-            ss[keys.param(name)] = int(value) if spec.kind == "integer" else float(value)
+            ss[_key(name)] = int(value) if spec.kind == "integer" else float(value)
             ss[_sent_key(spec)] = True
         else:
-            ss[keys.param(name)] = value
+            ss[_key(name)] = value
     if extra:
-        ss[keys.PARAM_EXTRA] = json.dumps(extra)
+        ss[_extra_key()] = json.dumps(extra)
 
 
 def summary(specs: list[ParamSpec], sent: dict[str, Any]) -> str:

@@ -15,6 +15,7 @@ from lib.store import open_store
 from lib.store.compare import votes
 from tests.support.apptest import button
 from tests.support.stand_in import StandIn
+from ui import keys
 
 COMPARE = "app_pages/compare.py"
 OTHER = "oxen-model-01"  # a second model of the stand-in's catalog
@@ -42,14 +43,22 @@ def page_text(at: AppTest) -> str:
 
 def pane_ids(at: AppTest) -> list[str]:
     """The widget-key prefix of each pane's setup (cmp<id>), in the order drawn."""
-    return [w.key.removesuffix("-model") for w in at.text_input if w.key and w.key.endswith("-model")]
+    return [b.key.removesuffix("-continue") for b in at.button if b.key and b.key.endswith("-continue")]
+
+
+def open_setup(at: AppTest, pane: str) -> AppTest:
+    """Open the pane's Setup popover (its fields are drawn only while it is open)."""
+    at.session_state[f"{pane}-setup"] = True
+    return at.run()
 
 
 def set_pane(at: AppTest, pane: str, model: str | None = None, **numbers: float) -> AppTest:
+    open_setup(at, pane)
     if model is not None:
-        at.text_input(key=f"{pane}-model").set_value(model)
+        at.text_input(key=f"{pane}-model").set_value(model).run()
     for name, value in numbers.items():
-        at.number_input(key=f"{pane}-{name}").set_value(value)
+        at.number_input(key=f"{pane}-{keys.param(name)}").set_value(value).run()
+    at.session_state[f"{pane}-setup"] = False
     return at.run()
 
 
@@ -74,19 +83,19 @@ def test_panes_are_added_and_removed_and_each_sends_its_own_parameters(
     button(at, "Add pane").click().run()
     ids = pane_ids(at)
     assert len(ids) == 3
-    set_pane(at, ids[1], temperature=0.7)
+    set_pane(at, ids[1], temperature=0.8)
     set_pane(at, ids[2], OTHER, max_tokens=50, seed=7)
     send(at, "hello panes")
     bodies = sorted((r.json() for r in stand_in.chat_requests()), key=lambda b: (b["model"], "temperature" in b))
     assert len(bodies) == 3
     plain, warm, other = bodies
-    assert "temperature" not in plain and warm["temperature"] == 0.7 and plain["model"] == warm["model"]
+    assert "temperature" not in plain and warm["temperature"] == 0.8 and plain["model"] == warm["model"]
     assert other["model"] == OTHER and other["max_tokens"] == 50 and other["seed"] == 7
     assert all(b["messages"] == [{"role": "user", "content": "hello panes"}] for b in bodies)
     # Remove the middle pane: two are left, the others keep their setup.
     at.button(key=f"{ids[1]}-remove").click().run()
     assert pane_ids(at) == [ids[0], ids[2]]
-    assert at.text_input(key=f"{ids[2]}-model").value == OTHER
+    assert open_setup(at, ids[2]).text_input(key=f"{ids[2]}-model").value == OTHER
     assert "Remove" not in [b.label for b in at.button]  # two is the least
 
 
@@ -96,8 +105,8 @@ def test_the_bodies_of_a_round_differ_only_in_what_differs_names(
     at = open_compare(oxen_app)
     assert differs(at) == []
     ids = pane_ids(at)
-    set_pane(at, ids[0], temperature=0.0)
-    set_pane(at, ids[1], OTHER, temperature=1.0, top_p=0.5)
+    set_pane(at, ids[0], temperature=0.2)
+    set_pane(at, ids[1], OTHER, temperature=0.9, top_p=0.5)
     send(at, "same question")
     named = differs(at)
     assert named == ["model", "temperature", "top_p"]
@@ -170,3 +179,30 @@ def test_continue_in_playground_takes_the_panes_conversation_and_setup(
     texts = [m.markdown[0].value for m in at.chat_message if m.markdown]
     assert texts[:2] == ["carry on", "You said: carry on"]
     assert at.number_input(key="param_temperature").value == 0.3
+
+
+def test_a_panes_setup_is_the_playgrounds_form_for_its_model(
+    oxen_app: Callable[..., AppTest], stand_in: StandIn
+) -> None:
+    """The pane's Setup draws the Playground's schema-driven form (same fields, same checks, "Other
+    parameters"), under the pane's own keys; a field with a problem says so and is not sent."""
+    playground = oxen_app()
+    playground_fields = [w.label for w in playground.number_input if w.key and w.key.startswith("param_")]
+    at = open_compare(oxen_app)
+    pane = pane_ids(at)[0]
+    open_setup(at, pane)
+    own = [w for w in at.number_input if w.key and w.key.startswith(f"{pane}-param_")]
+    assert [w.label for w in own] == playground_fields and len(own) >= 3
+    at.number_input(key=f"{pane}-{keys.param('temperature')}").set_value(5.0).run()
+    assert any("Temperature" in e.value for e in at.error)  # said under the field
+    at.text_area(key=f"{pane}-{keys.PARAM_EXTRA}").set_value('{"top_k": 40}').run()
+    send(at, "with my setup")
+    first = next(r.json() for r in stand_in.chat_requests())
+    assert first.get("temperature") != 5.0  # never sent with a problem
+    at.number_input(key=f"{pane}-{keys.param('temperature')}").set_value(0.3).run()
+    at.text_area(key=f"{pane}-{keys.PARAM_EXTRA}").set_value('{"top_k": 40}').run()
+    stand_in.requests.clear()
+    send(at, "and fixed")
+    bodies = [r.json() for r in stand_in.chat_requests()]
+    mine = [b for b in bodies if b.get("temperature") == 0.3]
+    assert len(mine) == 1 and mine[0]["top_k"] == 40 and mine[0]["stream"] is True
