@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import socket
 import threading
 import time
@@ -31,6 +32,7 @@ class Recorded:
     query: str
     headers: dict[str, str]
     body: bytes
+    at: float = 0.0  # time.monotonic() when it arrived
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -79,6 +81,11 @@ class StandIn:
         self.last_token_at: list[float] = []  # wall-clock time each stream's last content token was sent
         self.list_without_schemas = False  # list models as some providers do: no schema keys at all
         self.listing_drops: tuple[str, ...] = ()  # more keys the listing leaves out (the model object has them)
+        # A 429 storm (Batch's tests): this share of chat requests answered 429 with this Retry-After,
+        # drawn from a seeded generator; the monotonic time of each 429 sent is kept.
+        self.storm: tuple[float, str] | None = None
+        self.storm_rng = random.Random(14)
+        self.answered_429: list[float] = []
         self.server: uvicorn.Server | None = None
         self.port = 0
         self.app = Starlette(routes=[Route("/{path:path}", self._route, methods=["GET", "POST"])])
@@ -100,6 +107,8 @@ class StandIn:
         self.queue.clear()
         self.default = Behaviour()
         self.models_status = None
+        self.storm = None
+        self.answered_429.clear()
 
     def chat_requests(self) -> list[Recorded]:
         return [r for r in self.requests if r.path.endswith("/chat/completions")]
@@ -125,7 +134,9 @@ class StandIn:
     async def _route(self, request: Request) -> Response:
         body = await request.body()
         path = "/" + request.path_params["path"]
-        self.requests.append(Recorded(request.method, path, request.url.query, dict(request.headers), body))
+        self.requests.append(
+            Recorded(request.method, path, request.url.query, dict(request.headers), body, time.monotonic())
+        )
         if not path.startswith(self.prefix):
             return JSONResponse({"error": {"message": f"Unknown path {path}"}}, status_code=404)
         sub = path[len(self.prefix) :]
@@ -169,6 +180,10 @@ class StandIn:
 
     async def _chat(self, request: Request, raw: bytes) -> Response:
         b = self.queue.popleft() if self.queue else self.default
+        if self.storm is not None and self.storm_rng.random() < self.storm[0]:
+            # The request just recorded (no await since): its arrival time names it.
+            self.answered_429.append(self.requests[-1].at)
+            b = Behaviour(status=429, headers={"Retry-After": self.storm[1]})
         if b.stall_before_headers:
             await asyncio.sleep(b.stall_before_headers)
         denied = self._auth_error(request)
