@@ -65,7 +65,9 @@ def to_jsonl(df: pd.DataFrame) -> bytes:
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in df.to_dict("records")]
+    return [
+        {str(k): (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in df.to_dict("records")
+    ]
 
 
 def to_parquet(df: pd.DataFrame) -> bytes:
