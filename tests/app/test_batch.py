@@ -1,0 +1,143 @@
+"""The Batch page in AppTest against the recording stand-in: pasted rows previewed, a variable mapped,
+a sample with its estimate before Run all, the full run in the background to its end with every
+download offered; a bad data set or an unmapped variable is one sentence and nothing is sent; a new
+session finds the running batch and can pause, resume and cancel it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lib.batch.runner import registry
+from lib.store import open_store
+from tests.support.apptest import button
+from tests.support.stand_in import Behaviour, StandIn
+from ui import batch_state as bs
+
+BATCH = "app_pages/batch.py"
+CITIES = "city,country\n" + "".join(f"City{i},Country{i}\n" for i in range(12))
+
+
+@pytest.fixture(autouse=True)
+def _own_database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'batch.db'}"
+    monkeypatch.setenv("WORKBENCH_DATABASE_URL", url)
+    return url
+
+
+def open_batch(oxen_app: Callable[..., AppTest]) -> AppTest:
+    at: AppTest = oxen_app()
+    at.switch_page(BATCH).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def paste(at: AppTest, text: str) -> AppTest:
+    at.text_area(key=bs.PASTE).set_value(text).run()
+    return button(at, "Use pasted rows").click().run()
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join([*(c.value for c in at.caption), *(m.value for m in at.markdown), *(e.value for e in at.error)])
+
+
+def wait_for(check: Callable[[], bool], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_paste_map_sample_estimate_then_run_all_to_the_end(
+    oxen_app: Callable[..., AppTest], stand_in: StandIn, _own_database: str
+) -> None:
+    at = open_batch(oxen_app)
+    assert button(at, "Run all").disabled  # nothing before a sample
+    paste(at, CITIES)
+    assert "12 rows · columns: `city`, `country`" in texts(at)
+    at.text_area(key=bs.TEMPLATE).set_value("Tell me about {{city}} in {{land}}").run()
+    assert at.selectbox(key=bs.mapping_key("city")).value == "city"  # the same name maps itself
+    assert at.selectbox(key=bs.mapping_key("land")).value is None
+    button(at, "Run sample").click().run()
+    assert at.error[0].value.startswith("The variable {{land}} has no column")
+    assert stand_in.chat_requests() == []  # nothing was sent
+    at.selectbox(key=bs.mapping_key("land")).set_value("country").run()
+    button(at, "Run sample").click().run()
+    assert not at.exception, at.exception
+    sent = [r.json()["messages"][-1]["content"] for r in stand_in.chat_requests()]
+    assert sorted(sent) == sorted(f"Tell me about City{i} in Country{i}" for i in range(5))
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Requests"] == "12" and metrics["Tokens"] != "unknown" and metrics["Estimated time"] != "unknown"
+    assert not button(at, "Run all").disabled
+    button(at, "Run all").click().run()
+    store = open_store(_own_database)
+    try:
+        batch_id = store.list_batches("local")[0].id
+        wait_for(lambda: store.get_batch("local", batch_id).status == "done")
+        results = list(store.iter_batch_results(batch_id))
+    finally:
+        store.close()
+    assert len(results) == 12 and len(stand_in.chat_requests()) == 12  # the sample's rows were not sent twice
+    at.run()
+    bars = [p.proto for p in at.get("progress")]
+    assert [(b.value, b.text) for b in bars] == [(100, "12 / 12 done · 0 failed")]
+    assert "· Done" in texts(at)
+    labels = {d.proto.label for d in at.get("download_button")}
+    assert {"Download CSV", "Download JSONL", "Download Parquet", "Download Python script",
+            "Download Batch API file"} <= labels  # fmt: skip
+
+
+def test_a_malformed_data_set_is_one_sentence_naming_the_line(oxen_app: Callable[..., AppTest],
+                                                              stand_in: StandIn) -> None:  # fmt: skip
+    at = open_batch(oxen_app)
+    paste(at, "a,b\n1,2\n3,4,5\n")
+    assert [e.value for e in at.error] == [
+        "Line 3 has 3 fields but the header has 2; fix that line (quote a value that holds the delimiter) "
+        "and upload again."
+    ]
+    button(at, "Run sample").click().run()
+    assert stand_in.chat_requests() == []
+
+
+def test_a_new_session_finds_the_running_batch_and_controls_it(
+    oxen_app: Callable[..., AppTest], stand_in: StandIn, _own_database: str
+) -> None:
+    stand_in.default = Behaviour(first_token_delay=0.3)
+    at = open_batch(oxen_app)
+    paste(at, "city\n" + "".join(f"C{i}\n" for i in range(60)))
+    at.text_area(key=bs.TEMPLATE).set_value("About {{city}}").run()
+    at.number_input(key=bs.SAMPLE_N).set_value(1).run()
+    at.number_input(key=bs.concurrency_key(0)).set_value(2).run()
+    button(at, "Run sample").click().run()
+    button(at, "Run all").click().run()
+
+    other = open_batch(oxen_app)  # another tab: a new session
+    assert "Running" in texts(other)
+    batch_id = other.session_state[bs.CURRENT]
+    run = registry().active(batch_id)
+    assert run is not None
+    button(other, "Pause").click().run()
+    assert run.status == "paused" and "Paused" in texts(other)
+    button(other, "Resume").click().run()
+    assert run.status == "running"
+    button(other, "Cancel").click().run()
+    assert run.finished.is_set() and run.status == "cancelled"
+    assert "Cancelled" in texts(other)
+    store = open_store(_own_database)
+    try:
+        done = len(list(store.iter_batch_results(batch_id)))
+    finally:
+        store.close()
+    assert done < 60
+    button(other, "Resume").click().run()  # the rows without a result, in a new run
+    store = open_store(_own_database)
+    try:
+        wait_for(lambda: store.get_batch("local", batch_id).status == "done", 120)
+        rows = sorted(r.row for r in store.iter_batch_results(batch_id))
+    finally:
+        store.close()
+    assert rows == list(range(60))
