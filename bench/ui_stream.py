@@ -13,7 +13,7 @@ stand-in as the provider.
 The machine is shared and noisy: `--baseline DIR` starts a second app from another checkout (e.g.
 `git archive <commit> | tar -x -C DIR`) and measures every stream on both, alternating which goes
 first, so the two columns come from the same run and the same load.
-Usage: .venv/bin/python bench/ui_stream.py [--shapes prose,code] [--sizes 8000] [--baseline DIR] [--no-panel]
+Usage: .venv/bin/python bench/ui_stream.py [--shapes prose,code] [--sizes 8000] [--repeat 3] [--store-off] [--no-panel]
 """
 
 from __future__ import annotations
@@ -107,6 +107,7 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--sizes", default="8000,16000", help="answer lengths in tokens")
     parser.add_argument("--baseline", type=Path, help="another checkout of the app to measure alongside")
     parser.add_argument("--no-panel", action="store_true", help="only the streams")
+    parser.add_argument("--repeat", type=int, default=1, help="streams per measure; the median is shown")
     parser.add_argument(
         "--store-off", action="store_true", help="also this tree with its history off (what the store costs)"
     )
@@ -139,15 +140,19 @@ def main() -> None:
             k = 0
             for shape in shapes:
                 for n in sizes:
-                    lags: dict[str, float] = {}
+                    runs: dict[str, list[float]] = {name: [] for name in names}
                     rates = []
-                    for name in names if k % 2 == 0 else names[::-1]:  # alternate who goes first
-                        url = f"{apps[name].url}/?provider=oxen&model=plain-chat-model"
-                        lags[name], rate = stream_lag(page, stand_in, url, shape, n)
-                        rates.append(rate)
-                    k += 1
+                    for _ in range(args.repeat):
+                        for name in names if k % 2 == 0 else names[::-1]:  # alternate who goes first
+                            url = f"{apps[name].url}/?provider=oxen&model=plain-chat-model"
+                            lag, rate = stream_lag(page, stand_in, url, shape, n)
+                            runs[name].append(lag)
+                            rates.append(rate)
+                        k += 1
+                    lags = {name: statistics.median(v) for name, v in runs.items()}
                     rows.append((shape, f"{n:,} ({min(rates):,.0f}/s)", lags, 150))
-                    print(f"{shape} {n}: " + ", ".join(f"{a} {b:.0f} ms" for a, b in lags.items()), flush=True)
+                    print(f"{shape} {n}: " + ", ".join(f"{a} {' / '.join(f'{x:.0f}' for x in v)} ms"
+                                                       for a, v in runs.items()), flush=True)  # fmt: skip
             if not args.no_panel:
                 for n, target in ((2, 200), (100, 200), (500, 300)):
                     lags = {}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Generator, Iterable, Iterator
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 
 import httpx
@@ -273,13 +274,17 @@ class AsyncChatStream:
 
 
 class ChatClient:
-    """Holds one connection pool; create one per session (never a module global)."""
+    """Holds one connection pool (and its TLS set-up, which is slow to make): one per browser
+    session, shared by its pages and threads (ui/state.client); never a module global."""
 
     def __init__(self, config: ClientConfig | None = None, policy: address_guard.AddressPolicy | None = None):
         self.config = config or ClientConfig()
         policy = policy or address_guard.current()
         transport = address_guard.GuardedTransport(policy) if policy.shared else None
         self.http = httpx.Client(timeout=self.config.timeout(), transport=transport)
+        # A cookie a provider sets is never kept, so never sent back: every request is exactly what
+        # its code shows, however many requests one client has sent before.
+        self.http.cookies.jar.set_policy(DefaultCookiePolicy(allowed_domains=[]))
 
     def stream(
         self, request: ChatRequest, key: str | None = None, pricing: Pricing | None = None, meter: Meter | None = None
@@ -323,6 +328,7 @@ class AsyncChatClient:
         policy = policy or address_guard.current()
         transport = address_guard.AsyncGuardedTransport(policy) if policy.shared else None
         self.http = httpx.AsyncClient(timeout=self.config.timeout(), transport=transport)
+        self.http.cookies.jar.set_policy(DefaultCookiePolicy(allowed_domains=[]))  # as ChatClient's
 
     def stream(
         self,

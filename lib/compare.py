@@ -141,6 +141,7 @@ class CompareRun:
     def __init__(self, jobs: Sequence[PaneJob], client: ChatClient | None = None) -> None:
         self.jobs = {job.pane: job for job in jobs}
         self.client = client or ChatClient()
+        self._own_client = client is None  # closed when the round ends; a session's client is not
         self.changes: queue.Queue[int] = queue.Queue()
         self.live = {job.pane: PaneLive() for job in jobs}
         self.streams: dict[int, ChatStream] = {
@@ -177,7 +178,7 @@ class CompareRun:
             with self._lock:
                 self._workers -= 1
                 last = self._workers == 0
-            if last:  # every worker is out of the client: its connections can go
+            if last and self._own_client:  # every worker is out of the client: its connections can go
                 self.client.close()
 
     def _end(self, pane: int) -> None:

@@ -12,7 +12,6 @@ import streamlit as st
 
 from lib import compare
 from lib.catalog import pricing_of
-from lib.client import ChatClient
 from lib.compare import CompareRun, PaneJob, PaneSetup, RoundRow
 from lib.conversation import ChatMessage, variable_names
 from lib.errors import InvalidBaseURL
@@ -26,7 +25,7 @@ from lib.store import compare as store_compare
 from lib.store.database import database_url
 from ui import form, keys
 from ui.auth import owner
-from ui.state import meter_for, new_message, providers, secrets
+from ui.state import client, meter_for, new_message, providers, secrets
 
 PANES = "compare_panes"  # list[Pane]
 RUN = "compare_run"  # the round streaming now (Round), or None
@@ -301,7 +300,7 @@ def start_round(question: str, local_problem: str | None) -> Round:
                 s = None
         pricing = pricing_of(provider, model_info)
         jobs.append(PaneJob(index, request, key.value, pricing, answer, on_event, meter_for(key)))
-    current.run = CompareRun(jobs, ChatClient()).start()
+    current.run = CompareRun(jobs, client()).start()
     if blind():  # a new round to judge: names hidden again, in a new order
         ss[REVEALED] = False
         reshuffle()

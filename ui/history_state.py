@@ -72,8 +72,6 @@ def banner() -> None:
         st.warning(why, icon=":material/history_toggle_off:")
 
 
-
-
 def _ids() -> dict[int, list[Any]]:
     ids: dict[int, list[Any]] = st.session_state.setdefault(IDS, {})
     return ids

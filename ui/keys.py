@@ -67,6 +67,7 @@ def variable(name: str) -> str:
 # Streamlit drops a widget's state on a run that does not draw it, so keys with these prefixes are
 # re-assigned on every run to survive page switches and provider switches.
 PERSISTENT_PREFIXES = (PROVIDER, _BASE_URL, _MODEL, _API_KEY, _CUSTOM_HEADERS, _PARAM, _VARIABLE, SYSTEM)
+CLIENT = "chat_client"  # the session's ChatClient (ui/state.client)
 PENDING = "pending_widgets"  # widget values to set at the start of the next run, before any is drawn
 
 

@@ -8,12 +8,11 @@ import streamlit as st
 
 from lib import address_guard
 from lib.catalog import list_models, model_details
-from lib.client import ChatClient
 from lib.errors import InvalidBaseURL, WorkbenchError
 from lib.local_model import MODEL_ID
 from lib.providers import Provider, ResolvedKey, resolve_key, validate_base_url, with_base_url
 from lib.request import ChatRequest, Message
-from ui import custom_setup, keys
+from ui import custom_setup, keys, state
 from ui.state import Connection, local_server, providers, secrets
 
 ORIGIN_TEXT = {
@@ -82,12 +81,8 @@ def _with_schema(provider: Provider, key: str | None, info: dict[str, Any] | Non
 def _test_connection(provider: Provider, model: str, key: str | None) -> None:
     """A one-token request to the chosen model: proves the base URL, the key and the model at once."""
     request = ChatRequest(provider, model, [Message("user", "Say OK.")], {"max_tokens": 1})
-    client = ChatClient()
-    try:
-        with st.spinner("Testing…"):
-            result = client.complete(request, key)
-    finally:
-        client.close()
+    with st.spinner("Testing…"):
+        result = state.client().complete(request, key)
     if result.error:
         st.session_state[keys.CONNECTION_TEST] = ("error", str(result.error))
     else:

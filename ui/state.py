@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from lib import address_guard, budget
+from lib.client import ChatClient
 from lib.conversation import ChatMessage, MessageStatus
 from lib.local_model import LocalServer, shared_server
 from lib.providers import Provider, ResolvedKey, builtin_providers
@@ -41,6 +42,16 @@ def secrets() -> dict[str, Any]:
         return dict(st.secrets)
     except Exception:  # Streamlit raises when no secrets file exists
         return {}
+
+
+def client() -> ChatClient:
+    """This browser session's one client: its pages and Compare's threads send through one
+    connection pool, made once (a new client's TLS set-up held a Compare round's first request
+    back by a quarter of a second). Per session, not per process: sessions share nothing."""
+    held = st.session_state.get(keys.CLIENT)
+    if not isinstance(held, ChatClient) or held.http.is_closed:
+        held = st.session_state[keys.CLIENT] = ChatClient()
+    return held
 
 
 def meter_for(conn: Connection | ResolvedKey) -> budget.Meter | None:

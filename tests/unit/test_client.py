@@ -313,3 +313,15 @@ def test_async_client_streams_and_maps_errors(stand_in: StandIn, oxen: Provider)
     assert ok[-1].result.text == "You said: Hello there" and ok[-1].result.reasoning == "hm"
     assert isinstance(missing[-1].result.error, errors.ModelNotFound)
     assert isinstance(cut[-1].result.error, errors.StreamCut) and cut[-1].result.text == "You"
+
+
+def test_one_client_sends_no_cookie_a_provider_set(stand_in: StandIn, oxen: Provider) -> None:
+    """A session keeps one client for all its requests; a cookie a provider sets (Cloudflare's
+    `__cf_bm`, say) is not kept, so the next request is still exactly what its code shows."""
+    stand_in.then(Behaviour(headers={"Set-Cookie": "__cf_bm=abc; Path=/; HttpOnly"}))
+    request = ChatRequest(oxen, "gpt-x", [Message("user", "hi")], {"stream": True})
+    with ChatClient(FAST) as client:
+        assert client.complete(request, SECRET).status == "complete"
+        assert client.complete(request, SECRET).status == "complete"
+    first, second = stand_in.chat_requests()
+    assert "cookie" not in first.headers and "cookie" not in second.headers
