@@ -23,3 +23,4 @@ with right:
     view.template_box()
 view.models_box()
 view.actions()
+view.evaluation_box()

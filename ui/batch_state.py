@@ -401,3 +401,94 @@ def _wait(done: Any, timeout: float = 2.0) -> None:
     deadline = time.monotonic() + timeout
     while not done() and time.monotonic() < deadline:
         time.sleep(0.01)
+
+
+# -- evaluation -----------------------------------------------------------------------------------------
+
+ASSERTIONS = "batch_assertions"  # (batch id, list of assertion dicts)
+GRADED = "batch_graded"  # (batch id, list[Graded], the judge's first request as cURL or None)
+JUDGE_MODEL = "batch_judge_model"
+JUDGE_LIMIT = "batch_judge_limit"
+
+
+def assertions_of(record: BatchRecord) -> list[dict[str, Any]]:
+    """The batch's assertions (kept in its config, so a reopened tab and the exports have them)."""
+    ss = st.session_state
+    held = ss.get(ASSERTIONS)
+    if held is None or held[0] != record.id:
+        ss[ASSERTIONS] = (record.id, list(record.config.get("assertions") or []))
+    found: list[dict[str, Any]] = ss[ASSERTIONS][1]
+    return found
+
+
+def _save_assertions(record: BatchRecord, specs: list[dict[str, Any]]) -> None:
+    st.session_state[ASSERTIONS] = (record.id, specs)
+    st.session_state[GRADED] = None
+    s = store()
+    if s is not None:
+        try:
+            s.update_batch_config(record.id, {**record.config, "assertions": specs})
+        except StoreError as exc:
+            notice("error", str(exc))
+
+
+def add_assertion(record: BatchRecord, spec: dict[str, Any]) -> None:
+    from lib.batch.assertions import AssertionProblem, validate
+
+    specs = assertions_of(record)
+    if any(s["name"] == spec.get("name") for s in specs):
+        notice("error", f"An assertion named {spec.get('name')!r} exists already; give this one another name.")
+        return
+    try:
+        validate(spec, record.columns)
+    except AssertionProblem as exc:
+        notice("error", str(exc))
+        return
+    _save_assertions(record, [*specs, spec])
+
+
+def remove_assertion(record: BatchRecord, name: str) -> None:
+    _save_assertions(record, [s for s in assertions_of(record) if s["name"] != name])
+
+
+def evaluate(record: BatchRecord) -> None:
+    """Grade every result; the judge (the sidebar's connection, or the model typed for it) on the first N."""
+    from lib.batch import assertions as a
+    from lib.batch import export
+    from lib.client import ChatClient
+    from lib.request import to_http
+    from lib.snippets import curl
+
+    ss = st.session_state
+    s = _store()
+    conn: Connection | None = ss.get(keys.CONNECTION)
+    if s is None:
+        return
+    specs = assertions_of(record)
+    shown: list[str] = []
+    client = ChatClient()
+    judge_fn = None
+    if conn is not None and any(sp["kind"] == "judge" for sp in specs):
+        model = (ss.get(JUDGE_MODEL) or "").strip() or conn.model
+
+        def judge_fn(spec: Any, output: str, inputs: Any) -> a.Verdict:
+            request = a.judge_request(conn.provider, model, str(spec["rubric"]), output, inputs)
+            if not shown:
+                shown.append(curl(to_http(request)))
+            return a.judge(client, request, conn.key.value)
+
+    try:
+        graded = a.grade_results(export.with_inputs(s, record), specs, judge_fn, int(ss.get(JUDGE_LIMIT) or 20))
+    except StoreError as exc:
+        notice("error", str(exc))
+        return
+    finally:
+        client.close()
+    ss[GRADED] = (record.id, graded, shown[0] if shown else None)
+
+
+def graded_of(record: BatchRecord) -> tuple[list[Any], str | None] | None:
+    held = st.session_state.get(GRADED)
+    if held is None or held[0] != record.id:
+        return None
+    return held[1], held[2]

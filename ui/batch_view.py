@@ -4,6 +4,7 @@ results, histograms and downloads."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import altair as alt
@@ -11,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.batch import export, jobs
+from lib.batch.assertions import KINDS, Graded, columns_of, differing, distinct_answers, grade_results, pass_rates
 from lib.batch.dataset import Preview, sniff_pasted
 from lib.batch.template import Template
 from lib.store.batch import BatchRecord
@@ -217,8 +219,23 @@ def downloads() -> None:
         return
     row = st.container(horizontal=True, key="batch-downloads")
 
+    specs = bs.assertions_of(record)
+    graded = bs.graded_of(record)
+    judged = {(g.model, g.row, g.repeat): g.verdicts for g in graded[0]} if graded else {}
+    plain = [spec for spec in specs if spec["kind"] != "judge"]
+
+    def grade(inputs: Any, result: Any) -> dict[str, Any]:
+        """The assertion columns: checked now, the judge's verdicts as last evaluated (blank if not judged)."""
+        verdicts = grade_results([(inputs, result)], plain)[0].verdicts
+        for spec in specs:
+            if spec["kind"] == "judge":
+                found = judged.get((result.model, result.row, result.repeat), {}).get(spec["name"])
+                if found is not None:
+                    verdicts[spec["name"]] = found
+        return columns_of(Graded(result.model, result.row, result.repeat, verdicts))
+
     def made(fn: Any) -> Any:
-        return lambda: fn(export.frame(s, record))
+        return lambda: fn(export.frame(s, record, grade if specs else None))
 
     row.download_button("Download CSV", made(export.to_csv), file_name="batch.csv", mime="text/csv",
                         on_click="ignore", key="batch-dl-csv")  # fmt: skip
@@ -241,3 +258,138 @@ def notice() -> None:
     found = st.session_state.pop(bs.NOTICE, None)
     if found:
         (st.error if found[0] == "error" else st.info)(found[1])
+
+
+# -- evaluation ------------------------------------------------------------------------------------------
+
+VALUE_HELP = {
+    "contains": "The text the output must contain.",
+    "not_contains": "The text the output must not contain.",
+    "regex": "A Python regular expression the output must match.",
+    "equals_column": "The column holding the expected output.",
+    "valid_json": "Nothing: the output must be JSON.",
+    "json_schema": "A JSON schema (an object) the output must match.",
+    "length": "Characters as min-max, e.g. 10-200, -200 or 10-.",
+    "judge": "The rubric the judge model grades the output against.",
+}
+
+
+def _spec(name: str, kind: str, value: str) -> dict[str, Any] | str:
+    """An assertion from the form's fields, or the sentence that says what is wrong."""
+    spec: dict[str, Any] = {"name": name.strip(), "kind": kind}
+    if kind in ("contains", "not_contains"):
+        spec["value"] = value
+    elif kind == "regex":
+        spec["pattern"] = value
+    elif kind == "equals_column":
+        spec["column"] = value.strip()
+    elif kind == "json_schema":
+        try:
+            spec["schema"] = json.loads(value)
+        except ValueError as exc:
+            return f"The schema is not JSON ({exc.args[0]}); paste a JSON schema object."
+    elif kind == "length":
+        low, _, high = value.partition("-")
+        try:
+            spec["min"] = int(low) if low.strip() else None
+            spec["max"] = int(high) if high.strip() else None
+        except ValueError:
+            return "Write the length as min-max in characters, e.g. 10-200."
+    elif kind == "judge":
+        spec["rubric"] = value
+    return spec
+
+
+def evaluation_box() -> None:
+    record = bs.current()
+    s = store()
+    if record is None or s is None:
+        return
+    specs = bs.assertions_of(record)
+    with st.expander("Evaluation", expanded=bool(specs), icon=":material/rule:"):
+        for spec in specs:
+            row = st.container(horizontal=True, vertical_alignment="center")
+            detail = {k: v for k, v in spec.items() if k not in ("name", "kind")}
+            row.markdown(f"**{spec['name']}** · {KINDS[spec['kind']]} `{json.dumps(detail)[:120]}`")
+            row.button("Remove", key=f"batch-remove-{spec['name']}", on_click=bs.remove_assertion,
+                       args=(record, spec["name"]))  # fmt: skip
+        with st.form("batch-add-assertion", clear_on_submit=True, border=False):
+            cols = st.columns([2, 2, 4])
+            name = cols[0].text_input("Assertion name")
+            kind = cols[1].selectbox("Kind", list(KINDS), format_func=lambda k: KINDS[k])
+            value = cols[2].text_input("Value", help=" ".join(f"{KINDS[k]}: {h}" for k, h in VALUE_HELP.items()))
+            if st.form_submit_button("Add assertion"):
+                made = _spec(name, kind, value)
+                if isinstance(made, str):
+                    bs.notice("error", made)
+                else:
+                    bs.add_assertion(record, made)
+                st.rerun()
+        if not specs:
+            return
+        cols = st.columns([3, 1, 1])
+        conn = st.session_state.get("connection")
+        cols[0].text_input("Judge model", key=bs.JUDGE_MODEL, placeholder=conn.model if conn else "model id",
+                           help="The sidebar's provider; the judge grades the first N results.")  # fmt: skip
+        cols[1].number_input("Judge up to", 1, 1000, 20, key=bs.JUDGE_LIMIT)
+        if cols[2].button("Evaluate", type="primary"):
+            with st.spinner("Grading…"):
+                bs.evaluate(record)
+        graded = bs.graded_of(record)
+        if graded is None:
+            return
+        _summary(s, record, graded[0], graded[1])
+
+
+def _summary(s: Any, record: BatchRecord, graded: list[Graded], judge_code: str | None) -> None:
+    names = [m["model"] for m in record.config["models"]]
+    rates = pass_rates(graded)
+    table = []
+    for spec in bs.assertions_of(record):
+        line: dict[str, Any] = {"assertion": spec["name"], "kind": KINDS[spec["kind"]]}
+        for i, model in enumerate(names):
+            passed, checked = rates.get((spec["name"], i), (0, 0))
+            line[model] = f"{passed}/{checked} ({passed / checked:.0%})" if checked else "–"
+        table.append(line)
+    with st.container(key="batch-evaluation"):
+        st.markdown("**Pass rate per assertion and model**")
+        st.dataframe(pd.DataFrame(table), hide_index=True)
+        failing = [(g, n, v) for g in graded for n, v in g.verdicts.items() if not v.passed]
+        if st.toggle(f"Failing rows only ({len(failing)})", key="batch-failing"):
+            rows = [{"row": g.row, "model": names[g.model], "repeat": g.repeat, "assertion": n, "reason": v.reason}
+                    for g, n, v in failing[:1000]]  # fmt: skip
+            st.dataframe(pd.DataFrame(rows), hide_index=True)
+        if judge_code:
+            with st.expander("Judge request"):
+                st.code(judge_code, language="bash")
+    repeats = int((record.config.get("options") or {}).get("repeats") or 1)
+    outputs = [(r.model, r.row, r.output) for r in s.iter_batch_results(record.id) if r.status == "complete"]
+    if repeats > 1:
+        stable = distinct_answers(outputs)
+        st.markdown("**Stability: distinct answers per row**")
+        st.dataframe(pd.DataFrame([{"row": row, "model": names[m], "distinct answers": n}
+                                   for (m, row), n in sorted(stable.items())][:1000]), hide_index=True)  # fmt: skip
+    _compare(s, record, names)
+
+
+def _compare(s: Any, record: BatchRecord, names: list[str]) -> None:
+    others = [b for b in s.list_batches(owner(), 20) if b.id != record.id and b.columns == record.columns]
+    choices: list[tuple[str, str, int]] = [("this", n, i) for i, n in enumerate(names)]
+    choices += [(b.id, f"{b.title}: {b.config['models'][0]['model']}", 0) for b in others]
+    if len(choices) < 2:
+        return
+    st.markdown("**Compare two models or runs**")
+    cols = st.columns(2)
+    a = cols[0].selectbox("Side A", range(len(choices)), format_func=lambda i: choices[i][1], key="batch-cmp-a")
+    b = cols[1].selectbox("Side B", range(len(choices)), index=1, format_func=lambda i: choices[i][1],
+                          key="batch-cmp-b")  # fmt: skip
+
+    def outputs(choice: tuple[str, str, int]) -> dict[int, str]:
+        batch_id = record.id if choice[0] == "this" else choice[0]
+        return {r.row: r.output for r in s.iter_batch_results(batch_id) if r.model == choice[2] and r.repeat == 0}
+
+    left, right = outputs(choices[a]), outputs(choices[b])
+    rows = differing(left, right)
+    st.caption(f"{len(rows)} of {len(left.keys() & right.keys())} rows differ.")
+    st.dataframe(pd.DataFrame([{"row": r, "A": left[r], "B": right[r]} for r in rows[:500]]), hide_index=True,
+                 key="batch-diff")  # fmt: skip

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -192,3 +192,41 @@ def distinct_answers(outputs: Iterable[tuple[int, int, str]]) -> dict[tuple[int,
 def differing(a: Mapping[int, str], b: Mapping[int, str]) -> list[int]:
     """Rows whose outputs (or verdicts) differ between two models or runs, present in both."""
     return sorted(r for r in a.keys() & b.keys() if a[r].strip() != b[r].strip())
+
+
+# -- over a stored batch -------------------------------------------------------------------------------
+
+JudgeFn = Callable[[Mapping[str, Any], str, Mapping[str, str]], Verdict]
+
+
+def grade_results(
+    results: Iterable[tuple[Mapping[str, str], Any]], specs: Sequence[Mapping[str, Any]],
+    judge_fn: JudgeFn | None = None, judge_limit: int = 20,
+) -> list[Graded]:  # fmt: skip
+    """Every (row inputs, Result) against every assertion; the judge only on the first `judge_limit`
+    results (each is a request) and only when `judge_fn` is given. Failed results fail every check."""
+    out: list[Graded] = []
+    judged = 0
+    for inputs, result in results:
+        verdicts: dict[str, Verdict] = {}
+        for spec in specs:
+            name = str(spec["name"])
+            if result.status != "complete":
+                verdicts[name] = Verdict(False, "no answer: " + (result.error or result.status))
+            elif spec["kind"] != "judge":
+                verdicts[name] = check(spec, result.output, inputs)
+            elif judge_fn is not None and judged < judge_limit:
+                verdicts[name] = judge_fn(spec, result.output, inputs)
+        if any(s["kind"] == "judge" for s in specs) and result.status == "complete":
+            judged += 1
+        out.append(Graded(result.model, result.row, result.repeat, verdicts))
+    return out
+
+
+def columns_of(graded: Graded) -> dict[str, Any]:
+    """An export's assertion columns: pass/fail and the reason, per assertion."""
+    out: dict[str, Any] = {}
+    for name, v in graded.verdicts.items():
+        out[f"{name} passed"] = v.passed
+        out[f"{name} reason"] = v.reason
+    return out

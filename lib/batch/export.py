@@ -29,17 +29,22 @@ def escape_formula(value: Any) -> Any:
     return value
 
 
-def rows_of(store: BatchStore, record: BatchRecord, grade: Grader | None = None) -> Iterator[dict[str, Any]]:
-    """One dict per result, in (row, model, repeat) order: the row's inputs, the model, the output, its
-    status, metrics and (with `grade`) each assertion's result. Reads a page of rows at a time."""
-    names = [m["model"] for m in record.config["models"]]
+def with_inputs(store: BatchStore, record: BatchRecord) -> Iterator[tuple[dict[str, str], Result]]:
+    """Each result with its row's inputs, in (row, model, repeat) order, a page of rows at a time."""
     cache: dict[int, dict[str, str]] = {}
     for result in store.iter_batch_results(record.id):
         if result.row not in cache:
             cache.clear()  # results come in row order: only the current page of rows is kept
             for row, data in store.batch_rows_from(record.id, result.row - 1, 500):
                 cache[row] = data
-        inputs = cache.get(result.row, {})
+        yield cache.get(result.row, {}), result
+
+
+def rows_of(store: BatchStore, record: BatchRecord, grade: Grader | None = None) -> Iterator[dict[str, Any]]:
+    """One dict per result, in (row, model, repeat) order: the row's inputs, the model, the output, its
+    status, metrics and (with `grade`) each assertion's result."""
+    names = [m["model"] for m in record.config["models"]]
+    for inputs, result in with_inputs(store, record):
         out: dict[str, Any] = {"row": result.row, **{c: inputs.get(c, "") for c in record.columns}}
         out.update({"model": names[result.model] if result.model < len(names) else str(result.model),
                     "repeat": result.repeat, "output": result.output, "status": result.status,

@@ -141,3 +141,63 @@ def test_a_new_session_finds_the_running_batch_and_controls_it(
     finally:
         store.close()
     assert rows == list(range(60))
+
+
+def finished_batch(url: str, oxen_url: str, rows: int = 4, repeats: int = 1) -> str:
+    """A batch run to its end through the library (as the page would), on the stand-in as Oxen."""
+    from lib.batch import jobs
+    from lib.batch.runner import ModelRun, Registry, RunOptions
+    from lib.batch.template import Template
+    from lib.providers import builtin_providers, with_base_url
+
+    oxen = with_base_url(builtin_providers()["oxen"], oxen_url)
+    store = open_store(url)
+    try:
+        data = [{"city": f"City{i}", "expected": f"You said: About City{i}"} for i in range(rows)]
+        batch_id = jobs.new_batch(store, "local", "graded", [data], ["city", "expected"], Template("About {{city}}"),
+                                  {"city": "city"}, [ModelRun(oxen, "gpt-oss-120b", {}, 2, "k")],
+                                  RunOptions(repeats=repeats))  # fmt: skip
+        record = store.get_batch("local", batch_id)
+        run = Registry().start(jobs.run_for(store, record, ["k"], providers={"oxen": oxen}))
+        assert run.finished.wait(60) and run.status == "done"
+    finally:
+        store.close()
+    return batch_id
+
+
+def add_assertion(at: AppTest, name: str, kind: str, value: str) -> AppTest:
+    next(w for w in at.text_input if w.label == "Assertion name").set_value(name)
+    next(w for w in at.selectbox if w.label == "Kind").set_value(kind)
+    next(w for w in at.text_input if w.label == "Value").set_value(value)
+    return button(at, "Add assertion").click().run()
+
+
+def test_assertions_pass_rates_failing_rows_and_the_judge(
+    oxen_app: Callable[..., AppTest], stand_in: StandIn, _own_database: str
+) -> None:
+    batch_id = finished_batch(_own_database, stand_in.base_url)
+    stand_in.reset()
+    at = open_batch(oxen_app)
+    assert at.session_state[bs.CURRENT] == batch_id  # the latest batch, shown to a new session
+    add_assertion(at, "echoes", "contains", "You said")
+    add_assertion(at, "first city", "regex", r"City0$")
+    add_assertion(at, "expected", "equals_column", "expected")
+    add_assertion(at, "bad", "regex", "(")
+    assert at.error[0].value.startswith("The assertion 'bad' has a regex that does not compile")
+    add_assertion(at, "judged", "judge", "The answer names a city.")
+    assert not at.exception, at.exception
+    stand_in.default = Behaviour(tokens=['{"pass": false, "reason": "no city named"}'])
+    button(at, "Evaluate").click().run()
+    assert not at.exception, at.exception
+    frames = [d.value for d in at.dataframe]
+    rates = next(f for f in frames if "assertion" in f.columns and "kind" in f.columns)
+    got = dict(zip(rates["assertion"], rates["gpt-oss-120b"], strict=True))
+    assert got == {"echoes": "4/4 (100%)", "first city": "1/4 (25%)", "expected": "4/4 (100%)",
+                   "judged": "0/4 (0%)"}  # fmt: skip
+    judge_bodies = [r.json() for r in stand_in.chat_requests()]
+    assert len(judge_bodies) == 4 and all("Rubric:\nThe answer names a city." in b["messages"][1]["content"]
+                                          for b in judge_bodies)  # fmt: skip
+    assert any("The answer names a city." in c.value for c in at.code)  # the judge's request as code
+    at.toggle(key="batch-failing").set_value(True).run()
+    failing = next(d.value for d in at.dataframe if "reason" in d.value.columns)
+    assert sorted(set(failing["assertion"])) == ["first city", "judged"] and len(failing) == 7
