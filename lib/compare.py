@@ -224,9 +224,9 @@ class CompareRun:
                 return
             else:
                 continue
+            self.changes.put(pane)  # the page first: the store's write must not hold the text back
             if job.on_event is not None:
                 job.on_event(msg, False)
-            self.changes.put(pane)
 
     def cancel(self, pane: int) -> None:
         """Stop one pane now, its answer kept as it is (a queued one never starts); the others go

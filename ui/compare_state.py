@@ -5,6 +5,7 @@ votes. Drawing is in ui/compare_view.py."""
 from __future__ import annotations
 
 import random
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +21,7 @@ from lib.params import specs_for
 from lib.providers import Provider, ResolvedKey, resolve_key, with_base_url
 from lib.request import ChatRequest, to_http
 from lib.share import Setup
-from lib.store import Store, StoreError, StoreUnavailable, open_store
+from lib.store import RunWriter, Store, StoreError, StoreUnavailable, open_store
 from lib.store import compare as store_compare
 from lib.store.database import database_url
 from ui import form, keys
@@ -58,6 +59,7 @@ class Round:
     answers: dict[int, ChatMessage]
     names: dict[int, str]  # pane index -> name (model and provider) when it was sent
     run: CompareRun | None = None
+    store_problems: list[str] = field(default_factory=list)  # from the workers' writes
     recorded: bool = False
     voted: bool = False
 
@@ -235,19 +237,37 @@ def _setup(pane: Pane, system: str, values: dict[str, str]) -> Setup:
 
 
 def _writer_callback(s: Store, pane: Pane, index: int, request: ChatRequest, group: str, question: str,
-                     system: str, values: dict[str, str]) -> Any:  # fmt: skip
-    """The store's writer for one pane's run, as the callback the pane's worker calls."""
-    setup = _setup(pane, system, values)
-    if pane.conversation_id is None:
-        pane.conversation_id = store_compare.start_pane_conversation(s, owner(), setup).id
-    writer = store_compare.start_pane_run(s, owner(), pane.conversation_id, question, to_http(request), setup,
-                                          group, index)  # fmt: skip
+                     system: str, values: dict[str, str], problems: list[str]) -> Any:  # fmt: skip
+    """The store's writer for one pane's run, as the callback the pane's worker calls. The pane's
+    conversation, question and run are written by the worker at its first event, while the answer
+    is on its way (written here, in the page's run, they held every pane's request back); a store
+    error then goes into `problems` for the page to say."""
+    setup, who, wire = _setup(pane, system, values), owner(), to_http(request)
+    writer: RunWriter | None = None
+    failed = False
+    lock = threading.Lock()  # the worker writes, and so does Stop (from the page's run)
 
     def on_event(msg: ChatMessage, done: bool) -> None:
-        if done:
-            writer.finish_message(msg)
-        else:
-            writer.update(msg.content, msg.reasoning, msg.refusal)
+        with lock:
+            write(msg, done)
+
+    def write(msg: ChatMessage, done: bool) -> None:
+        nonlocal writer, failed
+        if failed:
+            return
+        try:
+            if writer is None:
+                if pane.conversation_id is None:
+                    pane.conversation_id = store_compare.start_pane_conversation(s, who, setup).id
+                writer = store_compare.start_pane_run(s, who, pane.conversation_id, question, wire, setup, group,
+                                                      index)  # fmt: skip
+            if done:
+                writer.finish_message(msg)
+            else:
+                writer.update(msg.content, msg.reasoning, msg.refusal)
+        except StoreError as exc:
+            failed = True
+            problems.append(str(exc))
 
     return on_event
 
@@ -293,11 +313,8 @@ def start_round(question: str, local_problem: str | None) -> Round:
         model_info = listed(provider, pane.setup.model)
         on_event = None
         if s is not None and group is not None:
-            try:
-                on_event = _writer_callback(s, pane, index, request, group, question, system, values)
-            except StoreError as exc:
-                ss[STORE_PROBLEM] = str(exc)
-                s = None
+            on_event = _writer_callback(s, pane, index, request, group, question, system, values,
+                                        current.store_problems)  # fmt: skip
         pricing = pricing_of(provider, model_info)
         jobs.append(PaneJob(index, request, key.value, pricing, answer, on_event, meter_for(key)))
     current.run = CompareRun(jobs, client()).start()
@@ -323,6 +340,8 @@ def settle() -> None:
     current: Round | None = ss.get(RUN)
     if current is None or current.run is None or not current.run.finished.is_set():
         return
+    if current.store_problems:
+        ss[STORE_PROBLEM] = current.store_problems[0]
     if not current.recorded:
         for index in sorted(current.answers):
             ss[ROUNDS].append(compare.round_row(current.number, str(index), current.answers[index]))
