@@ -143,10 +143,20 @@ elif models:
     st.info("No model matches; clear the search or the filters.")
 
 if len(models) > 1:
-    st.markdown("### Compare two models")
-    pair = st.multiselect("Compare two models", [m["id"] for m in models], max_selections=2,
+    st.markdown("### Compare models")
+    pair = st.multiselect("Compare models", [m["id"] for m in models], max_selections=4,
                           key="models_compare", label_visibility="collapsed",
-                          placeholder="Pick two models to see their facts and prices side by side")  # fmt: skip
-    if len(pair) == 2:
+                          placeholder="Pick two to four models to see their facts and prices side by side")  # fmt: skip
+    if len(pair) >= 2:
         by_id = {m["id"]: m for m in models}
         st.table(compare_frame({mid: facts_of(by_id[mid]) for mid in pair}))
+        link = {"provider": conn.provider.id, "models": ",".join(pair)}
+        if conn.provider.base_url != state.providers()[conn.provider.id].base_url:
+            link["base_url"] = conn.provider.base_url  # a base URL typed in the sidebar
+        if st.button(
+            "Compare their answers",
+            icon=":material/compare_arrows:",
+            key="models-to-compare",
+            help="Opens Compare with one pane per model, answering the same messages at once.",
+        ):
+            st.switch_page("app_pages/compare.py", query_params=link)

@@ -40,6 +40,7 @@ NOTICE = "compare_notice"
 STORE_PROBLEM = "compare_store_problem"
 PANE_SEQ = "compare_pane_seq"
 INITIALISED = "compare_initialised"
+LINKED = "compare_linked"  # the deep link (provider, base_url, models) the panes were last set from
 PAGE = "compare"
 
 
@@ -113,10 +114,14 @@ def init() -> None:
     """The page's state once per session: panes from the deep link (`?provider=&base_url=&models=`)
     or two copies of the Playground's setup."""
     ss = st.session_state
-    if ss.get(INITIALISED):
+    link = tuple(st.query_params.get(name, "") for name in ("provider", "base_url", "models"))
+    # A new link (the Models page's "Compare their answers", say) sets the panes again, unless a
+    # round is streaming; otherwise the page keeps its panes for the session.
+    if ss.get(INITIALISED) and (not link[2] or ss.get(LINKED) == link or running() is not None):
         return
+    ss[LINKED] = link
     ss[INITIALISED] = True
-    ss[ROUNDS], ss[RUN], ss[LAST], ss[REVEALED] = [], None, None, False
+    ss[ROUNDS], ss[RUN], ss[LAST], ss[REVEALED] = [], None, None, False  # a new comparison
     base = _from_connection()
     models = [m.strip() for m in st.query_params.get("models", "").split(",") if m.strip()]
     if models:

@@ -98,3 +98,21 @@ def test_local_model_card_from_gguf(local_app: MakeApp) -> None:
     assert curl.endswith("/v1/models'") and "/models/" not in curl
     ran = subprocess.run(["bash", "-c", curl + " --fail --silent"], capture_output=True, text=True, timeout=30)
     assert ran.returncode == 0 and MODEL_ID in json.loads(ran.stdout)["data"][0]["id"]
+
+
+def test_the_compare_selection_opens_compare_with_one_pane_per_model(models_app: AppTest) -> None:
+    at = models_app
+    at.multiselect(key="models_compare").set_value(["gpt-oss-120b", "qwen-model-02", "mistral-model-01"]).run()
+    assert list(at.table[-1].value.columns) == ["gpt-oss-120b", "qwen-model-02", "mistral-model-01"]
+    at.button(key="models-to-compare").click().run()
+    assert not at.exception and at.title[0].value == "Compare"
+    assert at.query_params["models"] == "gpt-oss-120b,qwen-model-02,mistral-model-01"
+    panes = [b.key for b in at.button if b.key and b.key.endswith("-continue")]
+    assert len(panes) == 3
+    labels = " ".join(m.value for m in at.markdown)
+    assert all(name in labels for name in ("gpt-oss-120b", "qwen-model-02", "mistral-model-01"))
+    # Back to Models, another pick: Compare takes the new link (its panes were set from the first).
+    at.switch_page("app_pages/models.py").run()
+    at.multiselect(key="models_compare").set_value(["qwen-model-02", "gpt-oss-120b"]).run()
+    at.button(key="models-to-compare").click().run()
+    assert len([b.key for b in at.button if b.key and b.key.endswith("-continue")]) == 2
