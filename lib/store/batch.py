@@ -204,6 +204,22 @@ class BatchStore(StoreBase):
             ).first()
         return written is not None
 
+    def write_results(self, batch_id: str, results: Sequence[Result]) -> list[Result]:
+        """Write finished results in one transaction; the ones this call wrote (not those already there)."""
+        if not results:
+            return []
+        when = now()
+        values = [{"batch_id": batch_id, **r.__dict__, "output": text(r.output),
+                   "error": text(r.error) if r.error else None, "created_at": when} for r in results]  # fmt: skip
+        insert = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(batch_results)
+        c = batch_results.c
+        with self._write() as conn:
+            written = conn.execute(
+                insert.values(values).on_conflict_do_nothing().returning(c.model, c.row, c.repeat)
+            ).all()
+        keys = {(m, r, k) for m, r, k in written}
+        return [r for r in results if (r.model, r.row, r.repeat) in keys]
+
     def batch_counts(self, batch_id: str) -> dict[int, Counts]:
         """Per model: results written, failed, tokens, cost and time span."""
         c = batch_results.c

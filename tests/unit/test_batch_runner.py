@@ -180,5 +180,6 @@ def test_a_killed_runner_resumes_and_stores_each_row_exactly_once(
     stored_first = {f"row-{r.row}" for r in before}
     resent = [row for row, n in per_row.items() if n > 1]
     assert not set(resent) & stored_first
-    assert len(resent) <= 8  # at most the requests in flight when it was killed
+    # At most the requests in flight when it was killed and the results finished but not yet written.
+    assert len(resent) <= 16
     assert json.dumps(store.get_batch("local", batch_id).config).find("test-key") == -1  # no key stored

@@ -37,8 +37,11 @@ def test_a_batch_its_rows_and_its_results_round_trip(database_url: str) -> None:
         counts = store.batch_counts(batch_id)
         assert (counts[0].done, counts[0].failed, counts[0].prompt_tokens, counts[0].cost_known) == (3, 1, 5, False)
         assert counts[1].done == 1 and counts[1].cost_known
+        # Several at once, in one transaction: only the new ones are reported written.
+        wrote = store.write_results(batch_id, [Result(0, 0, 0, "complete", "Paris"), Result(0, 2, 0, "complete", "x")])
+        assert [(r.row, r.output) for r in wrote] == [(0, "Paris")]
         assert store.delete_failed_results(batch_id) == 1
-        assert store.result_keys(batch_id, 0, (0, 2)) == {(1, 0), (2, 0)}
+        assert store.result_keys(batch_id, 0, (0, 2)) == {(0, 0), (1, 0), (2, 0)}
         store.set_batch_status(batch_id, "running", "host/1/x")
         assert store.get_batch("local", batch_id).runner == "host/1/x"
         assert [b.id for b in store.list_batches("local")] == [batch_id]
