@@ -22,7 +22,11 @@ def test_csv_tsv_jsonl_and_parquet_read_the_same_rows() -> None:
     jsonl = "\n".join(json.dumps(r) for r in ROWS).encode() + b"\n"
     buf = io.BytesIO()
     pd.DataFrame(ROWS).to_parquet(buf)
-    for data, fmt in ((csv_bytes, "csv"), (tsv_bytes, "tsv"), (jsonl, "jsonl"), (buf.getvalue(), "parquet")):
+    sheet = io.BytesIO()
+    pd.DataFrame(ROWS).to_excel(sheet, index=False)
+    formats = ((csv_bytes, "csv"), (tsv_bytes, "tsv"), (jsonl, "jsonl"), (buf.getvalue(), "parquet"),
+               (sheet.getvalue(), "xlsx"))  # fmt: skip
+    for data, fmt in formats:
         preview = dataset.read_all(data, fmt)
         assert preview.columns == ["city", "note"], fmt
         assert preview.rows == ROWS, fmt
@@ -70,6 +74,7 @@ def test_the_format_comes_from_the_name() -> None:
          "each line must be one JSON object."),
         (b'{"a": 1}\n[1, 2]\n', "jsonl", "Line 2 is a JSON list, not an object; each line must be one JSON object."),
         (b"PAR1 not really", "parquet", None),
+        (b"PK not a workbook", "xlsx", "The file is not a readable XLSX workbook (BadZipFile); save it again as XLSX."),
     ],
 )  # fmt: skip
 def test_each_malformed_case_is_one_sentence(data: bytes, fmt: str, sentence: str | None) -> None:

@@ -59,9 +59,10 @@ def test_csv_escapes_formula_cells_and_each_format_holds_the_results(store: Stor
     assert jsonl[0]["q"] == "=1+2" and jsonl[0]["output"] == "You said: Answer =1+2 for Ann"  # JSON is not a sheet
     back = pd.read_parquet(io.BytesIO(export.to_parquet(df)))
     assert back["output"].tolist() == df["output"].tolist()
-    if export.xlsx_available():
-        sheet = pd.read_excel(io.BytesIO(export.to_xlsx(df)))
-        assert sheet["q"].tolist()[:2] == ["'=1+2", "'=1+2"]
+    assert export.xlsx_available()
+    sheet = pd.read_excel(io.BytesIO(export.to_xlsx(df)), dtype=str, keep_default_na=False)
+    assert sheet["q"].tolist()[:4] == ["'=1+2", "'=1+2", "'@SUM(A1)", "'@SUM(A1)"]
+    assert sheet["who"].tolist()[2:6] == ["'+Bob", "'+Bob", "'-Cy", "'-Cy"]
 
 
 def test_the_batch_api_file_has_one_valid_request_per_row_and_model(
