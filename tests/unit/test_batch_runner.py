@@ -183,3 +183,42 @@ def test_a_killed_runner_resumes_and_stores_each_row_exactly_once(
     # At most the requests in flight when it was killed and the results finished but not yet written.
     assert len(resent) <= 16
     assert json.dumps(store.get_batch("local", batch_id).config).find("test-key") == -1  # no key stored
+
+
+def test_the_runner_on_both_backends_and_a_failed_row_does_not_stop_the_batch(
+    database_url: str, stand_in: StandIn, oxen: Provider
+) -> None:
+    store = open_store(database_url)
+    try:
+        batch_id = make_batch(store, oxen, 200, 16)
+        stand_in.then(Behaviour(status=400))  # the first request: a client error the engine does not retry
+        run = Registry().start(run_of(store, batch_id, oxen))
+        assert run.finished.wait(120) and run.status == "done", run.error
+        results = list(store.iter_batch_results(batch_id))
+        assert sorted(r.row for r in results) == list(range(200))
+        failed = [r for r in results if r.status == "error"]
+        assert len(failed) == 1 and failed[0].error and failed[0].output == ""
+        # Retry failed rows: only that row is sent again.
+        before = len(stand_in.chat_requests())
+        assert store.delete_failed_results(batch_id) == 1
+        again = Registry().start(run_of(store, batch_id, oxen))
+        assert again.finished.wait(60) and again.status == "done"
+        assert len(stand_in.chat_requests()) == before + 1
+        assert all(r.status == "complete" for r in store.iter_batch_results(batch_id))
+    finally:
+        store.close()
+
+
+def test_a_shared_app_s_address_guard_applies_to_the_runner(
+    store: Store, stand_in: StandIn, oxen: Provider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lib import address_guard
+
+    monkeypatch.setattr(address_guard, "_current", address_guard.AddressPolicy(shared=True))
+    batch_id = make_batch(store, oxen, 3, 2)
+    run = Registry().start(run_of(store, batch_id, oxen))
+    assert run.finished.wait(60) and run.status == "done"
+    results = list(store.iter_batch_results(batch_id))
+    assert len(results) == 3 and all(r.status == "error" for r in results)
+    assert results[0].error and results[0].error.startswith("This Workbench is shared, so it sends nothing to")
+    assert stand_in.chat_requests() == []  # nothing reached the loopback stand-in
