@@ -201,3 +201,41 @@ def test_assertions_pass_rates_failing_rows_and_the_judge(
     at.toggle(key="batch-failing").set_value(True).run()
     failing = next(d.value for d in at.dataframe if "reason" in d.value.columns)
     assert sorted(set(failing["assertion"])) == ["first city", "judged"] and len(failing) == 7
+
+
+def test_a_batch_whose_process_died_shows_interrupted_and_resume_finishes_it(
+    oxen_app: Callable[..., AppTest], stand_in: StandIn, _own_database: str
+) -> None:
+    from lib.batch import jobs
+    from lib.batch.runner import ModelRun, RunOptions
+    from lib.batch.template import Template
+    from lib.providers import builtin_providers, with_base_url
+    from lib.store.batch import Result
+    from lib.store.runs import _HOST
+
+    oxen = with_base_url(builtin_providers()["oxen"], stand_in.base_url)
+    store = open_store(_own_database)
+    try:
+        data = [{"city": f"City{i}"} for i in range(10)]
+        model = ModelRun(oxen, "gpt-oss-120b", {}, 2, None)
+        batch_id = jobs.new_batch(store, "local", "died", [data], ["city"], Template("About {{city}}"),
+                                  {"city": "city"}, [model], RunOptions())  # fmt: skip
+        store.write_results(batch_id, [Result(0, r, 0, "complete", f"kept {r}") for r in range(4)])
+        store.set_batch_status(batch_id, "running", f"{_HOST}/999999999/dead")  # a process that is gone
+    finally:
+        store.close()
+    at = open_batch(oxen_app)
+    assert "Interrupted: the app stopped while it ran" in texts(at)
+    assert not button(at, "Resume").disabled and button(at, "Pause").disabled
+    button(at, "Resume").click().run()  # the key comes from this session (the environment's), never the store
+    store = open_store(_own_database)
+    try:
+        wait_for(lambda: store.get_batch("local", batch_id).status == "done")
+        outputs = {r.row: r.output for r in store.iter_batch_results(batch_id)}
+    finally:
+        store.close()
+    assert [outputs[r] for r in range(4)] == [f"kept {r}" for r in range(4)]  # not run again
+    assert sorted(r.json()["messages"][-1]["content"] for r in stand_in.chat_requests()) == [
+        f"About City{i}" for i in range(4, 10)
+    ]
+    assert {r.headers["authorization"] for r in stand_in.chat_requests()} == {"Bearer sk-env-key-777"}
