@@ -222,3 +222,23 @@ def test_a_shared_app_s_address_guard_applies_to_the_runner(
     assert len(results) == 3 and all(r.status == "error" for r in results)
     assert results[0].error and results[0].error.startswith("This Workbench is shared, so it sends nothing to")
     assert stand_in.chat_requests() == []  # nothing reached the loopback stand-in
+
+
+def test_the_rate_buckets_allow_a_minute_s_burst_then_the_rate() -> None:
+    import asyncio
+
+    from lib.batch.runner import TokenBucket, estimate_tokens
+
+    async def timing() -> tuple[float, float]:
+        bucket = TokenBucket(120)  # 2 a second, bursts of 120
+        began = time.monotonic()
+        for _ in range(120):
+            await bucket.acquire()
+        burst = time.monotonic() - began
+        await bucket.acquire(1)  # the bucket is empty: half a second for the next one
+        return burst, time.monotonic() - began - burst
+
+    burst, wait = asyncio.run(timing())
+    assert burst < 0.2 and 0.4 <= wait < 1.5
+    body = {"messages": [{"role": "user", "content": "x" * 400}], "max_tokens": 50}
+    assert estimate_tokens(body) == 101 + 50
