@@ -28,6 +28,7 @@ elif prompt:
     st.session_state[cs.NOTICE] = "A round is still streaming: wait for it, or press Stop all, then send again."
 
 st.html(view.STYLE)
+view.page_script()
 st.title("Compare", anchor=False)
 if st.session_state.get(cs.NOTICE):
     st.warning(st.session_state.pop(cs.NOTICE))
@@ -38,7 +39,9 @@ if cs.hidden():  # no name may reach the address bar either
         if name in st.query_params:
             del st.query_params[name]
 
-compare_tab, board_tab = st.tabs(["Compare", "Leaderboard"])
+# The panes' tab fits the window (ui/compare_view.py sizes their boxes to it), so nothing below
+# them grows the page when a round ends: measures, the diff and the leaderboard have their own tabs.
+compare_tab, measures_tab, diff_tab, board_tab = st.tabs(["Compare", "Measures", "Diff", "Leaderboard"])
 with compare_tab:
     row = st.container(horizontal=True, vertical_alignment="center")
     row.button("Add pane", icon=":material/add:", on_click=cs.add_pane,
@@ -52,14 +55,14 @@ with compare_tab:
         disabled=current is not None,
         help="Hides models, providers and base URLs (Model A, B, …, in a shuffled order) until you vote.",
     )
-    with st.expander("System prompt"):
-        st.text_area("System prompt", key=cs.SYSTEM, height=80, placeholder="Not sent · sent to every pane")
+    with row.popover("System prompt", icon=":material/edit_note:"):
+        st.text_area("System prompt", key=cs.SYSTEM, height=120, placeholder="Not sent · sent to every pane")
     requests = [cs.request_of(p) for p in panes]
     sent = [r for r in requests if r is not None]
     last = current or st.session_state.get(cs.LAST)
     if last is not None and len(last.requests) >= 2:
         sent = [last.requests[i] for i in sorted(last.requests)]
-    if len(sent) >= 2:
+    if not view.vote_row() and len(sent) >= 2:  # the vote, when one is due, stands in its place
         st.caption(compare.differs_line(sent))
     views = {}
     with st.container(key="compare-panes"):
@@ -69,9 +72,10 @@ with compare_tab:
                 drawn = view.draw_pane(position, index, current)
                 if drawn is not None:
                     views[index] = drawn
-    view.vote_row()
-    view.diff_box()
+with measures_tab:
     view.summary()
+with diff_tab:
+    view.diff_box()
 with board_tab:
     view.leaderboard_tab()
 

@@ -63,7 +63,7 @@ _PAGE_SCRIPT = """
 (() => {
   if (window.__workbenchPage) return;
   window.__workbenchPage = true;
-  const FLAG = ".st-key-{flag}", BUTTON = ".st-key-{button} button", BOX = ".st-key-{box}";
+  const FLAG = ".st-key-{flag}", BUTTON = ".st-key-{button} button";
 
   const stopped = () => {
     const app = document.querySelector("[data-testid='stApp']");
@@ -88,6 +88,20 @@ _PAGE_SCRIPT = """
     subtree: true, attributes: true, attributeFilter: ["data-test-script-state"],
   });
 
+})();
+</script>
+"""
+
+
+# Keeps each scrolling box (BOX: a CSS selector) at its newest line as text streams in, unless the
+# reader scrolled up in it; sending a message follows again. Installed once per box kind per window.
+_FOLLOW_SCRIPT = """
+<script>
+(() => {
+  const BOX = "{box}";
+  window.__workbenchFollow = window.__workbenchFollow || new Set();
+  if (window.__workbenchFollow.has(BOX)) return;
+  window.__workbenchFollow.add(BOX);
   const scrolledUp = new WeakSet();  // boxes the reader scrolled up in
   let readerAt = 0;  // when the reader last acted in a box: a scroll soon after is theirs
   const inBox = e => e.target instanceof Element && e.target.closest(BOX);
@@ -111,7 +125,12 @@ _PAGE_SCRIPT = """
   let queued = false;
   const follow = () => {
     queued = false;
-    if (Date.now() - readerAt < 1000) return;  // the reader's own scroll may still be under way
+    const since = Date.now() - readerAt;
+    if (since < 1000) {  // the reader's own scroll may still be under way: look again after it
+      queued = true;
+      setTimeout(() => requestAnimationFrame(follow), 1000 - since);
+      return;
+    }
     for (const box of document.querySelectorAll(BOX)) {
       if (!scrolledUp.has(box)) box.scrollTop = box.scrollHeight;
     }
@@ -122,6 +141,12 @@ _PAGE_SCRIPT = """
 })();
 </script>
 """
+
+
+def follow_script(box_selector: str) -> str:
+    """The script that keeps the boxes `box_selector` names at their newest line (st.html with
+    unsafe_allow_javascript, in a hidden container)."""
+    return _FOLLOW_SCRIPT.replace("{box}", box_selector)
 
 
 @dataclass
@@ -147,10 +172,11 @@ def settle(messages: list[ChatMessage], stopped: bool) -> None:
 def page_helpers() -> DeltaGenerator:
     """The hidden box: the page's script (_PAGE_SCRIPT) and the button it clicks once a stopped run is
     over; returns the slot for the flag `stream_into` raises while it streams."""
-    script = _PAGE_SCRIPT.replace("{flag}", LIVE_FLAG).replace("{button}", "after-stop").replace("{box}", CHAT_BOX)
+    script = _PAGE_SCRIPT.replace("{flag}", LIVE_FLAG).replace("{button}", "after-stop")
     with st.container(key="after-stop"):
         st.button("Show the stopped answer", key=keys.AFTER_STOP)
         st.html(script, unsafe_allow_javascript=True)
+        st.html(follow_script(f".st-key-{CHAT_BOX}"), unsafe_allow_javascript=True)
         return st.empty()
 
 

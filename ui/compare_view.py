@@ -22,7 +22,7 @@ from lib.safe_markdown import safe_markdown
 from lib.snippets import LANGUAGES, render
 from ui import compare_state as cs
 from ui import form, keys
-from ui.chat import STATUS_NOTE
+from ui.chat import STATUS_NOTE, follow_script
 from ui.live_markdown import LiveMarkdown, LiveReasoning
 from ui.state import new_message, providers, set_later
 
@@ -35,6 +35,22 @@ VOTES = {0: "A is better", 1: "B is better", 2: "C is better", 3: "D is better"}
 STYLE = """<style>
 .st-key-compare-panes [data-testid="stHorizontalBlock"] { overflow-x: auto; }
 .st-key-compare-panes [data-testid="stColumn"] { min-width: 18rem; }
+/* Each pane's conversation scrolls in its own box sized to the window, so the page stays put while
+   the answers stream (the chat input's autoscroll would otherwise carry the page down past the
+   panes' names). A fixed-height container is a wrapper around the scrolling block. */
+[data-testid="stLayoutWrapper"]:has(> [class*="st-key-pane-chat-"]) {
+  --box: max(12rem, calc(100dvh - 34rem));
+  flex: 0 0 var(--box) !important; height: var(--box) !important; min-height: 0;
+}
+[class*="st-key-pane-chat-"] { height: 100% !important; }
+.st-key-compare-script { display: none; }
+/* A pane's head stays one line: a long model name is cut with an ellipsis (its full name is in the
+   API call and the Setup). */
+[class*="st-key-pane-head-"] { flex-wrap: nowrap !important; }
+[class*="st-key-pane-head-"] > div:first-child { flex: 1 1 auto; min-width: 0; }
+[class*="st-key-pane-head-"] > div:first-child p { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.stMainBlockContainer:has(.st-key-compare-panes) { padding: 2.75rem 2.5rem 0.75rem; }
+.stMainBlockContainer:has(.st-key-compare-panes) h1 { font-size: 2rem; padding: 0 0 0.25rem 0; }
 </style>"""
 
 
@@ -107,13 +123,13 @@ def setup_form(pane: cs.Pane, disabled: bool) -> None:
         s.params = {**params, "stream": True}
 
 
-def _code_panel(pane: cs.Pane, index: int) -> None:
+def _code_panel(pane: cs.Pane, index: int, where: DeltaGenerator) -> None:
     """The pane's request as code, every language: the body it sends next (or sent last)."""
     last: cs.Round | None = st.session_state.get(cs.RUN) or st.session_state.get(cs.LAST)
     request = last.requests.get(index) if last is not None else None
     request = request or cs.request_of(pane)
     # Built only while open: five snippets per pane on every run would slow each pane's first draw.
-    panel = st.expander("API call", key=f"cmp{pane.id}-api", on_change="rerun")
+    panel = where.popover("API call", icon=":material/code:", key=f"cmp{pane.id}-api", on_change="rerun")
     if panel.open is False:
         return
     with panel:
@@ -157,6 +173,8 @@ class PaneView:
     reasoning: LiveReasoning
     notes: DeltaGenerator
     status: DeltaGenerator  # the queued note, while it waits its turn
+    stop: DeltaGenerator  # the pane's Stop, greyed in place when its answer ends
+    stop_key: str
     queued: bool = False
     final: bool = False
 
@@ -196,6 +214,13 @@ def _message(msg: ChatMessage) -> None:
             _notes(msg)
 
 
+def page_script() -> None:
+    """The script that keeps each pane's conversation at its newest line while it streams, and after
+    the round's last run draws it again, unless the reader scrolled up in it."""
+    with st.container(key="compare-script"):
+        st.html(follow_script("[class*='st-key-pane-chat-']"), unsafe_allow_javascript=True)
+
+
 def draw_pane(position: int, index: int, current: cs.Round | None) -> PaneView | None:
     """Pane `index` at `position` (its container `pane-<position>`); the live view of its answer
     while the round streams."""
@@ -204,22 +229,33 @@ def draw_pane(position: int, index: int, current: cs.Round | None) -> PaneView |
     busy = current is not None
     view = None
     with st.container(key=f"pane-{position}", border=True):
-        head = st.container(horizontal=True, vertical_alignment="center")
+        head = st.container(horizontal=True, vertical_alignment="center", key=f"pane-head-{position}")
         head.markdown(f"**{cs.label(index)}**")
         if not cs.hidden():
-            popover = head.popover("Setup", icon=":material/tune:", key=setup_key(pane), on_change="rerun")
+            popover = head.popover(
+                ":material/tune:",
+                key=setup_key(pane),
+                on_change="rerun",
+                help="Setup: provider, base URL, model and parameters of this pane",
+            )
             if popover.open:
                 with popover:
                     setup_form(pane, disabled=busy)
-            if len(cs.panes()) > compare.MIN_PANES and not busy:
-                head.button("Remove", key=f"cmp{pane.id}-remove", on_click=cs.remove_pane, args=(pane.id,),
-                            icon=":material/close:", type="tertiary")  # fmt: skip
         live_answer = current.answers.get(index) if streaming and current is not None else None
-        for msg in pane.messages:
-            if msg is not live_answer:
-                _message(msg)
+        # The head's last place: Remove while idle, Stop while this pane streams (one row, so a
+        # narrow pane's head never wraps and nothing moves when a round starts or ends).
+        stop = head.empty()
+        if live_answer is None and len(cs.panes()) > compare.MIN_PANES and not busy:
+            stop.button(":material/close:", key=f"cmp{pane.id}-remove", on_click=cs.remove_pane, args=(pane.id,),
+                        type="tertiary", help="Remove this pane")  # fmt: skip
+        # Kept at its newest line by the page's script (see page_script), as the Playground's chat is.
+        chat = st.container(height=480, key=f"pane-chat-{position}", border=False, autoscroll=False)
+        with chat:
+            for msg in pane.messages:
+                if msg is not live_answer:
+                    _message(msg)
         if live_answer is not None and current is not None and current.run is not None:
-            with st.chat_message("assistant"):
+            with chat, st.chat_message("assistant"):
                 status = st.empty()
                 reasoning = LiveReasoning()
                 live = LiveMarkdown()
@@ -228,12 +264,16 @@ def draw_pane(position: int, index: int, current: cs.Round | None) -> PaneView |
                     status.caption(compare.QUEUED_NOTE)
                 else:
                     live.waiting()
-                view = PaneView(live, reasoning, st.empty(), status, queued)
-            st.button("Stop", key=f"cmp{pane.id}-stop", icon=":material/stop_circle:", on_click=current.run.cancel,
-                      args=(index,))  # fmt: skip
-        _code_panel(pane, index)
-        if st.button("Continue in Playground", key=f"cmp{pane.id}-continue", disabled=busy or cs.hidden()):
+                notes = st.empty()
+        row = st.container(horizontal=True, vertical_alignment="center", key=f"cmp{pane.id}-footer")
+        _code_panel(pane, index, row)
+        if row.button("Continue in Playground", key=f"cmp{pane.id}-continue", disabled=busy or cs.hidden(),
+                      icon=":material/open_in_new:"):  # fmt: skip
             _continue(pane)
+        if live_answer is not None and current is not None and current.run is not None:
+            stop.button("Stop", key=f"cmp{pane.id}-stop", icon=":material/stop_circle:", on_click=current.run.cancel,
+                        args=(index,), type="tertiary")  # fmt: skip
+            view = PaneView(live, reasoning, notes, status, stop, f"cmp{pane.id}-stopped", queued)
     return view
 
 
@@ -253,6 +293,8 @@ def _draw(view: PaneView, msg: ChatMessage, live: compare.PaneLive) -> None:
         view.live.update(msg.content, final=True)
         with view.notes.container():
             _notes(msg)
+        view.stop.button("Stop", key=view.stop_key, icon=":material/stop_circle:", disabled=True,
+                         type="tertiary")  # in place  # fmt: skip
         view.final = True
     elif msg.content:
         view.live.update(msg.content)
@@ -289,11 +331,12 @@ def stream(current: cs.Round, views: dict[int, PaneView]) -> None:
 # -- the rest of the page -------------------------------------------------------------------------
 
 
-def vote_row() -> None:
-    """Blind mode, a round ended and not voted on: the vote, then the names are revealed."""
+def vote_row() -> bool:
+    """Blind mode, a round ended and not voted on: the vote, then the names are revealed; whether
+    it was drawn."""
     last: cs.Round | None = st.session_state.get(cs.LAST)
     if not cs.blind() or last is None or last.voted or cs.running():
-        return
+        return False
     n = len(cs.panes())
     with st.container(horizontal=True, key="compare-vote"):
         st.markdown("**Which is better?**")
@@ -302,6 +345,7 @@ def vote_row() -> None:
         st.button("Tie", key="cmp-vote-tie", on_click=cs.vote, args=("tie",))
         st.button("Both are bad" if n == 2 else "All are bad", key="cmp-vote-bad", on_click=cs.vote,
                   args=("bothbad",))  # fmt: skip
+    return True
 
 
 def _escape(text: str) -> str:
@@ -327,10 +371,11 @@ def diff_markdown(a: str, b: str) -> str:
 def diff_box() -> None:
     last: cs.Round | None = st.session_state.get(cs.LAST)
     if last is None or len(last.answers) < 2:
+        st.info("After a round, any two of its answers word by word: what one added, what it left out.")
         return
     positions = list(range(len(cs.order())))
     names = {p: cs.label(cs.order()[p]) for p in positions if cs.order()[p] in last.answers}
-    with st.expander("Diff two answers"):
+    with st.container():
         cols = st.columns(2)
         a = cols[0].selectbox("From", list(names), format_func=lambda p: names[p], key="cmp-diff-a")
         b = cols[1].selectbox("To", list(names), index=1, format_func=lambda p: names[p], key="cmp-diff-b")
@@ -347,6 +392,7 @@ MEASURES = {"ttft": "TTFT (s)", "latency": "Latency (s)", "tokens_per_s": "Token
 def summary() -> None:
     rows = cs.summary_rows()
     if not rows:
+        st.info("After a round, each pane's TTFT, latency, tokens/s, tokens and cost, per round and averaged.")
         return
     st.markdown("**Summary**")
     frame = pd.DataFrame([r.__dict__ for r in rows]).rename(columns={"round": "Round", "pane": "Pane", **MEASURES})
@@ -405,4 +451,7 @@ def leaderboard_tab() -> None:
         hide_index=True,
     )
     st.markdown("**Win rate** (row against column; a tie counts half)")
-    st.dataframe(leaderboard.win_rates(battles).style.format("{:.0%}", na_rep="–"))
+    rates = leaderboard.win_rates(battles)
+    # As text: the grid shows a missing number as "None" whatever a Styler says; two models that
+    # never met (and a model against itself) are "–".
+    st.dataframe(rates.map(lambda v: "–" if pd.isna(v) else f"{v:.0%}"))

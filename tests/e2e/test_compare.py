@@ -123,6 +123,53 @@ def test_three_panes_grow_at_the_same_time(page: Page, compare_app: App, server:
         assert len(growing) >= 3, f"pane {position} showed {sorted(growing)} tokens while the slowest grew"
 
 
+_NEWEST_IN_PANE = """
+(position) => {
+  // The pane's newest text line is inside its scrolling box's visible part.
+  const box = document.querySelector(`.st-key-pane-chat-${position}`);
+  const msgs = box ? box.querySelectorAll("[data-testid='stChatMessage']") : [];
+  const last = msgs[msgs.length - 1];
+  if (!last) return false;
+  const walk = document.createTreeWalker(last, NodeFilter.SHOW_TEXT);
+  let node = null;
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) if (n.textContent.trim()) node = n;
+  if (!node) return false;
+  const range = document.createRange();
+  range.selectNodeContents(node);
+  const rects = range.getClientRects(), r = rects[rects.length - 1], b = box.getBoundingClientRect();
+  return !!r && r.bottom <= b.bottom + 2 && r.top >= b.top - 2;
+}
+"""
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (1280, 720)], ids=["1440x900", "1280x720"])
+def test_the_page_stays_put_and_each_pane_follows_its_newest_line(
+    page: Page, compare_app: App, server: PerModel, size: tuple[int, int]
+) -> None:
+    """Each pane's conversation scrolls in its own box, kept at its newest line while it streams
+    and after the round ends, so the title and every pane's name stay in view (the chat input's
+    autoscroll carried the whole page down past them)."""
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    server.by_model = {
+        "long-a": Behaviour(tokens=[f" a{i}" + ("\n\n" if i % 12 == 0 else "") for i in range(1, 241)],
+                            token_interval=0.02),
+        "long-b": Behaviour(tokens=[f" b{i}" + ("\n\n" if i % 12 == 0 else "") for i in range(1, 241)],
+                            token_interval=0.03),
+    }  # fmt: skip
+    open_compare(page, compare_app, "long-a", "long-b")
+    send(page, "talk")
+    expect(answer(page, 1)).to_contain_text(word("b120"), timeout=TIMEOUT)  # mid-stream, the boxes full
+    for position in (0, 1):
+        page.wait_for_function(_NEWEST_IN_PANE, arg=position, timeout=5_000)
+    expect(page.get_by_role("heading", name="Compare")).to_be_in_viewport(ratio=1)
+    expect(page.locator(".st-key-pane-head-1")).to_be_in_viewport(ratio=1)
+    expect(answer(page, 1)).to_contain_text(word("b240"), timeout=TIMEOUT)
+    wait_idle(page, TIMEOUT)
+    for position in (0, 1):  # drawn again as the round ended: still at the newest line
+        page.wait_for_function(_NEWEST_IN_PANE, arg=position, timeout=5_000)
+    expect(page.get_by_role("heading", name="Compare")).to_be_in_viewport(ratio=1)
+
+
 def test_stop_on_one_pane_leaves_the_others_streaming(page: Page, compare_app: App, server: PerModel) -> None:
     server.by_model = {name: Behaviour(tokens=tokens(name[0], 50), token_interval=0.1) for name in ("a", "b", "c")}
     open_compare(page, compare_app, "a", "b", "c")
