@@ -27,7 +27,7 @@ from lib.store.batch import BatchRecord
 from lib.store.runs import _orphaned
 from ui import form, keys
 from ui.history_state import owner, problem, store
-from ui.state import Connection, messages, providers, secrets
+from ui.state import Connection, messages, meter_for, providers, secrets
 
 DATA = "batch_data"  # (file name, format, bytes) of the data set, or None
 PREVIEW = "batch_preview"  # Preview of DATA, or the DatasetError sentence
@@ -175,7 +175,9 @@ def model_choices() -> list[ModelChoice]:
                                    "in the sidebar's API key field for that provider."))  # fmt: skip
             continue
         concurrency = int(ss.get(concurrency_key(i)) or default_concurrency(provider))
-        run = ModelRun(provider, model, dict(params), concurrency, key.value, pricing_of(provider, info))
+        run = ModelRun(
+            provider, model, dict(params), concurrency, key.value, pricing_of(provider, info), meter_for(key)
+        )
         out.append(ModelChoice(run, None, key))
     return out
 
@@ -228,6 +230,17 @@ def plan() -> Plan | str:
 # -- running ------------------------------------------------------------------------------------------
 
 
+def _local_ready(models: list[dict[str, Any]] | list[ModelRun]) -> bool:
+    """Start the embedded model when a model of the batch is it; False (said once) when it cannot."""
+    from ui.sidebar import ensure_local
+
+    local = any((m.provider.local if isinstance(m, ModelRun) else m.get("provider_id") == "local") for m in models)
+    problem_ = ensure_local() if local else None
+    if problem_:
+        notice("error", problem_)
+    return problem_ is None
+
+
 def _store() -> Store | None:
     s = store()
     if s is None:
@@ -244,7 +257,7 @@ def run_sample() -> None:
         return
     s = _store()
     data = ss.get(DATA)
-    if s is None or data is None:
+    if s is None or data is None or not _local_ready(made.runs):
         return
     name, fmt, raw = data
     title = f"{name} · {jobs.stamp()}"
@@ -258,6 +271,8 @@ def run_sample() -> None:
         return
     n = max(1, int(ss.get(SAMPLE_N) or 5))
     run = jobs.run_for(s, record, [r.key for r in made.runs], below=n)
+    for model, chosen in zip(run.models, made.runs, strict=True):
+        model.meter = chosen.meter
     registry().start(run)
     deadline = time.monotonic() + SAMPLE_WAIT
     while not run.finished.wait(0.1):
@@ -303,8 +318,14 @@ def run_all() -> None:
 
 
 def _start(s: Store, record: BatchRecord, keys_: list[str | None]) -> None:
+    if not _local_ready(record.config["models"]):
+        return
+    run = jobs.run_for(s, record, keys_)
+    for model in run.models:  # each request with the app's own key counts against a shared app's budget
+        if model.key is not None:
+            model.meter = meter_for(_resolved(model.provider))
     try:
-        registry().start(jobs.run_for(s, record, keys_))
+        registry().start(run)
     except ValueError as exc:
         notice("error", str(exc))
 
@@ -336,19 +357,18 @@ def state_of(record: BatchRecord) -> str:
     return record.status
 
 
-def _keys_for(record: BatchRecord) -> list[str | None]:
-    """Each stored model's key, resolved now by the sidebar's rules (the store never holds one)."""
-    out: list[str | None] = []
+def _resolved(provider: Provider) -> ResolvedKey:
+    """The key for this provider and base URL, by the sidebar's rules (the store never holds one)."""
     conn: Connection | None = st.session_state.get(keys.CONNECTION)
-    for m in record.config["models"]:
-        provider = jobs.provider_for(m, providers())
-        if conn is not None and conn.provider.id == provider.id and conn.provider.base_url == provider.base_url:
-            out.append(conn.key.value)
-            continue
-        typed = st.session_state.get(keys.api_key(provider.id)) or None
-        out.append(resolve_key(providers().get(provider.id, provider), provider.base_url, typed,
-                               secrets=secrets()).value)  # fmt: skip
-    return out
+    if conn is not None and conn.provider.id == provider.id and conn.provider.base_url == provider.base_url:
+        return conn.key
+    typed = st.session_state.get(keys.api_key(provider.id)) or None
+    return resolve_key(providers().get(provider.id, provider), provider.base_url, typed, secrets=secrets())
+
+
+def _keys_for(record: BatchRecord) -> list[str | None]:
+    """Each stored model's key, resolved now."""
+    return [_resolved(jobs.provider_for(m, providers())).value for m in record.config["models"]]
 
 
 def pause(batch_id: str) -> None:

@@ -14,7 +14,9 @@ import streamlit as st
 from lib.batch import export, jobs
 from lib.batch.assertions import KINDS, Graded, columns_of, differing, distinct_answers, grade_results, pass_rates
 from lib.batch.dataset import Preview, sniff_pasted
+from lib.batch.runner import registry
 from lib.batch.template import Template
+from lib.store import StoreError
 from lib.store.batch import BatchRecord
 from ui import batch_state as bs
 from ui.history_state import owner, store
@@ -154,16 +156,23 @@ def _live(batch_id: str, was_active: bool) -> None:
     s = store()
     if s is None:
         return
-    record = s.get_batch(owner(), batch_id)
+    try:
+        record = s.get_batch(owner(), batch_id)
+        counts = s.batch_counts(record.id)
+    except StoreError as exc:  # deleted meanwhile, or the database went away: said, not raised
+        st.warning(str(exc))
+        return
     state = bs.state_of(record)
     active = state in ("running", "paused", "elsewhere")
     if was_active and not active:
         st.rerun(scope="app")  # it ended: redraw the page once, without polling
     run = bs.live(record)
-    counts = s.batch_counts(record.id)
     p = jobs.progress(record, counts, run)
     with st.container(key="batch-live", border=True):
         st.markdown(f"**{record.title}** · {STATE_LABEL.get(state, state)}")
+        last = registry().get(batch_id)
+        if last is not None and last.error and not last.active:
+            st.error(last.error)
         if run is not None and run.paused_for_429 > 0:
             st.caption(f"The server asked to slow down (429): every request waits {run.paused_for_429:.1f} s more.")
         st.progress(p.fraction, text=f"{p.done:,} / {p.total:,} done · {p.failed:,} failed")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -30,7 +31,9 @@ import httpx
 
 from lib import address_guard
 from lib.batch.template import Template, request_for
+from lib.budget import Meter
 from lib.client import AsyncChatClient
+from lib.errors import BudgetExceeded
 from lib.events import ChatResult, Done, Pricing
 from lib.exchange import ClientConfig, backoff_delay, retry_after_seconds
 from lib.providers import Provider
@@ -38,6 +41,7 @@ from lib.store.batch import BatchStore, Result
 from lib.store.runs import runner as runner_tag
 
 CHUNK = 1000  # rows read from the store at a time, per model
+WRITE_EVERY = 0.1  # seconds: the results finished meanwhile are written together
 MAX_THROTTLED = 50  # a row met only 429s this many times in a row: recorded as failed, the batch goes on
 DEFAULT_CONCURRENCY = 8
 LOCAL_CONCURRENCY = 1  # the embedded model answers one request at a time
@@ -53,6 +57,7 @@ class ModelRun:
     concurrency: int = DEFAULT_CONCURRENCY
     key: str | None = field(default=None, repr=False)
     pricing: Pricing | None = None
+    meter: Meter | None = None  # a shared app's own key: each request counts against its budget
 
 
 @dataclass(frozen=True)
@@ -207,17 +212,16 @@ class BatchRun:
             self._resume_at = until
             self.throttle_pauses += 1
 
-    def _client(self) -> AsyncChatClient:
+    def _client(self, tls: ssl.SSLContext) -> AsyncChatClient:
         policy = address_guard.current()
         # The same transport the engine's client would make (the shared-mode address guard included),
-        # wrapped by the gate.
+        # wrapped by the gate; one TLS context for all (loading the CA bundle takes ~60 ms each time).
         inner: httpx.AsyncBaseTransport = (
-            address_guard.AsyncGuardedTransport(policy) if policy.shared else httpx.AsyncHTTPTransport()
+            address_guard.AsyncGuardedTransport(policy) if policy.shared else httpx.AsyncHTTPTransport(verify=tls)
         )
-        client = AsyncChatClient(self.config, policy)
-        limits = httpx.Limits(max_connections=max(100, sum(m.concurrency for m in self.models) + 8))
-        client.http = httpx.AsyncClient(timeout=self.config.timeout(), transport=_Gate(inner, self), limits=limits)
-        return client
+        return _WorkerClient(
+            self.config, httpx.AsyncClient(timeout=self.config.timeout(), transport=_Gate(inner, self))
+        )
 
     async def main(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -227,15 +231,13 @@ class BatchRun:
         self.started_at = time.monotonic()
         self.status = "running"
         self._flush_now = asyncio.Event()
-        client: AsyncChatClient | None = None
         writer = asyncio.create_task(self._writer())
         try:
             await asyncio.to_thread(self.store.set_batch_status, self.batch_id, "running", runner_tag())
-            client = self._client()
-            await asyncio.gather(*(self._model(client, i) for i in range(len(self.models))))
+            await asyncio.gather(*(self._model(i) for i in range(len(self.models))))
             self.status = "done"
         except asyncio.CancelledError:
-            self.status = "cancelled"
+            self.status = "failed" if self.error else "cancelled"
         except Exception as exc:  # the store went away: the run stops, said in one sentence
             self.status, self.error = "failed", str(exc)
         finally:
@@ -246,8 +248,6 @@ class BatchRun:
                 await self._flush()  # what finished is kept, cancelled or not
             except Exception as exc:
                 self.error = self.error or str(exc)
-            if client is not None:
-                await client.aclose()
             final = {"done": "done" if self.options.below is None else "draft"}.get(self.status, self.status)
             try:
                 await asyncio.to_thread(self.store.set_batch_status, self.batch_id, final, None)
@@ -255,13 +255,17 @@ class BatchRun:
                 self.error = self.error or str(exc)
             self.finished.set()
 
-    async def _model(self, client: AsyncChatClient, index: int) -> None:
+    async def _model(self, index: int) -> None:
         model = self.models[index]
         workers = max(1, model.concurrency)
         queue: asyncio.Queue[tuple[int, int, dict[str, str]] | None] = asyncio.Queue(maxsize=workers * 4)
         rpm = TokenBucket(self.options.rpm) if self.options.rpm else None
         tpm = TokenBucket(self.options.tpm) if self.options.tpm else None
-        tasks = [asyncio.create_task(self._work(client, index, queue, rpm, tpm)) for _ in range(workers)]
+        # A client (one kept-alive connection) per worker: one pool of 16 connections cost more CPU than
+        # the requests themselves (httpcore checks every idle connection on each request).
+        tls = httpx.create_ssl_context()
+        clients = [self._client(tls) for _ in range(workers)]
+        tasks = [asyncio.create_task(self._work(c, index, queue, rpm, tpm)) for c in clients]
         try:
             await self._produce(index, queue)
             for _ in tasks:
@@ -270,6 +274,7 @@ class BatchRun:
         finally:
             for t in tasks:
                 t.cancel()
+            await asyncio.gather(*(c.aclose() for c in clients), return_exceptions=True)
 
     async def _produce(self, index: int, queue: asyncio.Queue[tuple[int, int, dict[str, str]] | None]) -> None:
         after = -1
@@ -307,20 +312,29 @@ class BatchRun:
                 result = await self._send(client, model, request)
             finally:
                 self.in_flight -= 1
+            if isinstance(result.error, BudgetExceeded):
+                # The shared app's budget is spent: every further row would fail the same way.
+                self.error = str(result.error)
+                if self._task is not None:
+                    self._task.cancel()
+                return
             self._pending.append(_outcome(index, row, repeat, result))
             if self._flush_now is not None:
                 self._flush_now.set()
 
     async def _writer(self) -> None:
-        """Writes finished results as they come, together when several finished meanwhile (one
-        transaction each time, not one per row): at 16 requests at once that is what keeps a SQLite
-        store from being the bottleneck. A kill loses only what had not been written yet, at most one
-        write's worth, and Resume sends those rows again."""
+        """Writes finished results as they come, those of the last WRITE_EVERY seconds together (one
+        transaction, not one per row): at 16 requests at once that keeps the store's writes from
+        taking the CPU the requests need. A kill loses at most that long's results, and Resume sends
+        those rows again."""
         assert self._flush_now is not None
         while not self._closing:
             await self._flush_now.wait()
+            began = time.monotonic()
             self._flush_now.clear()
             await self._flush()
+            if not self._closing:
+                await asyncio.sleep(max(0.0, WRITE_EVERY - (time.monotonic() - began)))
 
     async def _flush(self) -> None:
         while self._pending:
@@ -334,7 +348,7 @@ class BatchRun:
     async def _send(self, client: AsyncChatClient, model: ModelRun, request: Any) -> ChatResult:
         for _ in range(MAX_THROTTLED):
             result: ChatResult | None = None
-            async for event in client.stream(request, model.key, model.pricing):
+            async for event in client.stream(request, model.key, model.pricing, meter=model.meter):
                 if isinstance(event, Done):
                     result = event.result
             assert result is not None  # the exchange always ends in Done
@@ -344,6 +358,15 @@ class BatchRun:
             await self.wait_turn()  # the gate set the pause when it saw the 429
         assert result is not None
         return result
+
+
+class _WorkerClient(AsyncChatClient):
+    """The engine's async client on a transport the runner made (the gate's), without first making
+    the default one it would replace."""
+
+    def __init__(self, config: ClientConfig, http: httpx.AsyncClient):  # no super().__init__(): see above
+        self.config = config
+        self.http = http
 
 
 def _outcome(index: int, row: int, repeat: int, result: ChatResult) -> Result:

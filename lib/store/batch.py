@@ -213,10 +213,10 @@ class BatchStore(StoreBase):
                    "error": text(r.error) if r.error else None, "created_at": when} for r in results]  # fmt: skip
         insert = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(batch_results)
         c = batch_results.c
+        # One statement for any number of rows (executemany, compiled once and cached), not a VALUES
+        # list compiled anew for each size.
         with self._write() as conn:
-            written = conn.execute(
-                insert.values(values).on_conflict_do_nothing().returning(c.model, c.row, c.repeat)
-            ).all()
+            written = conn.execute(insert.on_conflict_do_nothing().returning(c.model, c.row, c.repeat), values).all()
         keys = {(m, r, k) for m, r, k in written}
         return [r for r in results if (r.model, r.row, r.repeat) in keys]
 

@@ -242,3 +242,21 @@ def test_the_rate_buckets_allow_a_minute_s_burst_then_the_rate() -> None:
     assert burst < 0.2 and 0.4 <= wait < 1.5
     body = {"messages": [{"role": "user", "content": "x" * 400}], "max_tokens": 50}
     assert estimate_tokens(body) == 101 + 50
+
+
+def test_a_shared_app_s_spent_budget_stops_the_batch_with_its_sentence(
+    store: Store, stand_in: StandIn, oxen: Provider
+) -> None:
+    from lib.budget import Limits, Meter, Spend
+
+    spend = Spend(Limits(daily_usd=0.001, daily_unpriced=5, per_minute=None))
+    batch_id = make_batch(store, oxen, 40, 1)
+    run = run_of(store, batch_id, oxen)
+    run.models[0].meter = Meter(spend, "session-1")
+    Registry().start(run)
+    assert run.finished.wait(60)
+    assert run.status == "failed" and run.error is not None
+    assert run.error.startswith("This app's own keys have answered today's 5 requests at unknown prices")
+    assert len(stand_in.chat_requests()) == 5  # nothing after the budget was spent
+    assert len(list(store.iter_batch_results(batch_id))) == 5
+    assert store.get_batch("local", batch_id).status == "failed"
