@@ -29,7 +29,7 @@ from ui import form, keys
 from ui.history_state import owner, problem, store
 from ui.state import Connection, messages, meter_for, providers, secrets
 
-DATA = "batch_data"  # (file name, format, bytes) of the data set, or None
+DATA = "batch_data"  # (file name, format, bytes, SHA-256) of the data set, or None
 PREVIEW = "batch_preview"  # Preview of DATA, or the DatasetError sentence
 PASTE = "batch_paste"
 TEMPLATE = "batch_template"
@@ -90,7 +90,7 @@ def set_data(name: str, data: bytes, fmt: str | None = None) -> None:
     try:
         fmt = fmt or dataset.format_of(name)
         ss[PREVIEW] = dataset.read_all(data, fmt)
-        ss[DATA] = (name, fmt, data)
+        ss[DATA] = (name, fmt, data, hashlib.sha256(data).hexdigest())  # hashed once, not on every run
     except DatasetError as exc:
         ss[PREVIEW], ss[DATA] = str(exc), None
     ss[SAMPLE] = None
@@ -192,7 +192,7 @@ def options(below: int | None = None) -> RunOptions:
 def signature(t: Template, m: dict[str, str | None], runs: list[ModelRun], o: RunOptions) -> str:
     """What makes a sample stand for the full run: the same data, template, mapping, models and options."""
     data = st.session_state.get(DATA)
-    digest = hashlib.sha256(data[2]).hexdigest() if data else ""
+    digest = data[3] if data else ""
     config = {"d": digest, "t": t.to_json(), "m": m, "r": [jobs.model_json(r) for r in runs],
               "o": jobs.options_json(o)}  # fmt: skip
     return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
@@ -259,7 +259,7 @@ def run_sample() -> None:
     data = ss.get(DATA)
     if s is None or data is None or not _local_ready(made.runs):
         return
-    name, fmt, raw = data
+    name, fmt, raw, _ = data
     title = f"{name} · {jobs.stamp()}"
     try:
         columns_ = preview().columns  # type: ignore[union-attr]
