@@ -34,6 +34,7 @@ PREVIEW = "batch_preview"  # Preview of DATA, or the DatasetError sentence
 PASTE = "batch_paste"
 TEMPLATE = "batch_template"
 SYSTEM = "batch_system"
+HISTORY = "batch_history"  # send the Playground's earlier turns before each row's prompt
 MODELS = "batch_models"
 SAMPLE_N = "batch_sample_n"
 REPEATS = "batch_repeats"
@@ -109,8 +110,16 @@ def columns() -> list[str]:
 # -- template, mapping, models ------------------------------------------------------------------------
 
 
+def earlier_turns() -> tuple[tuple[str, str], ...]:
+    """The Playground's conversation before its last user message: the turns a row's prompt follows."""
+    chat = [m for m in messages() if m.role in ("user", "assistant") and m.content]
+    last = max((i for i, m in enumerate(chat) if m.role == "user"), default=0)
+    return tuple((m.role, m.content) for m in chat[:last])
+
+
 def template() -> Template:
-    return Template(st.session_state.get(TEMPLATE, ""), st.session_state.get(SYSTEM, ""), (), {})
+    history = earlier_turns() if st.session_state.get(HISTORY) else ()
+    return Template(st.session_state.get(TEMPLATE, ""), st.session_state.get(SYSTEM, ""), history, {})
 
 
 def mapping(variables: list[str]) -> dict[str, str | None]:

@@ -50,6 +50,10 @@ def template_box() -> Template:
     st.text_area("System prompt", key=bs.SYSTEM, height=68, placeholder="Not sent")
     st.text_area("Prompt template", key=bs.TEMPLATE, height=110,
                  help="The message sent for each row; `{{column}}` is replaced by that row's value.")  # fmt: skip
+    turns = bs.earlier_turns()
+    if turns:
+        st.toggle(f"Send the Playground's {len(turns)} earlier messages first", key=bs.HISTORY,
+                  help="Each row's prompt then follows the conversation as it stands in the Playground.")  # fmt: skip
     t = bs.template()
     variables = t.variables()
     cols = bs.columns()

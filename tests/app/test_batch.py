@@ -239,3 +239,27 @@ def test_a_batch_whose_process_died_shows_interrupted_and_resume_finishes_it(
         f"About City{i}" for i in range(4, 10)
     ]
     assert {r.headers["authorization"] for r in stand_in.chat_requests()} == {"Bearer sk-env-key-777"}
+
+
+def test_the_template_starts_from_the_playground_and_can_follow_its_conversation(
+    oxen_app: Callable[..., AppTest], stand_in: StandIn
+) -> None:
+    from tests.support.apptest import send
+
+    at: AppTest = oxen_app()
+    send(at, "Hello there")
+    send(at, "Describe the city")
+    at.switch_page(BATCH).run()
+    assert at.text_area(key=bs.TEMPLATE).value == "Describe the city"  # the Playground's last user message
+    stand_in.reset()
+    paste(at, "city\nOslo\nLima\n")
+    at.text_area(key=bs.TEMPLATE).set_value("Describe {{city}}").run()
+    at.toggle(key=bs.HISTORY).set_value(True).run()
+    at.number_input(key=bs.SAMPLE_N).set_value(1).run()
+    button(at, "Run sample").click().run()
+    assert not at.exception, at.exception
+    (sent,) = [r.json()["messages"] for r in stand_in.chat_requests()]
+    # The turns before the Playground's last user message, then the row's prompt.
+    assert [(m["role"], m["content"]) for m in sent] == [
+        ("user", "Hello there"), ("assistant", "You said: Hello there"), ("user", "Describe Oslo"),
+    ]  # fmt: skip
