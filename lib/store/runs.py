@@ -95,8 +95,8 @@ def answer_values(message: ChatMessage) -> dict[str, Any]:
 
 class RunWriter:
     """Saves one run's answer as it streams. The streaming loop calls `update` with the text so far
-    (as often as it likes); the text is written at once, then at most once per `interval`, a timer
-    writing whatever arrived meanwhile, so a killed process loses at most `interval` seconds of it.
+    (as often as it likes, never waiting); a timer thread writes the text at once, then at most once
+    per `interval` whatever arrived meanwhile, so a killed process loses at most `interval` seconds.
     `finish` writes the whole result. Used as a context manager, a run left unfinished by an exception
     (a rerun, a closed tab) is saved as interrupted with its text so far.
 
@@ -108,43 +108,41 @@ class RunWriter:
         self.writes = 0  # partial writes so far (the final one not counted)
         self.error: StoreUnavailable | None = None
         self.closed = False
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the fields below; held only for moments
+        self._write_lock = threading.Lock()  # one write at a time, the end last
         self._pending: tuple[str, str, str] | None = None
         self._latest: tuple[str, str, str] = ("", "", "")
         self._last = -float("inf")
         self._timer: threading.Timer | None = None
 
     def update(self, text: str, reasoning: str = "", refusal: str = "") -> None:
-        """The answer so far (the whole text, not a delta)."""
+        """The answer so far (the whole text, not a delta). Never waits for the database: the
+        writer's timer thread writes (the first text at once), so a slow write (a long answer, a
+        busy disk) cannot hold the stream, and so the page, back."""
         with self._lock:
             if self.closed:
                 return
             self._pending = self._latest = (text, reasoning, refusal)
-            wait = self._last + self.interval - time.monotonic()
-            if wait <= 0:
-                self._flush()
-            elif self._timer is None:
+            if self._timer is None:
+                wait = max(0.0, self._last + self.interval - time.monotonic())
                 self._timer = threading.Timer(wait, self._on_timer)
                 self._timer.daemon = True
                 self._timer.start()
 
     def _on_timer(self) -> None:
-        with self._lock:
-            self._timer = None
-            if not self.closed:
-                self._flush()
-
-    def _flush(self) -> None:  # with the lock held
-        if self._pending is None or self.error is not None:
-            return
-        text, reasoning, refusal = self._pending
-        self._pending = None
-        self._last = time.monotonic()
-        try:
-            self.store._save_partial(self.owner, self.id, text, reasoning, refusal)
-            self.writes += 1
-        except StoreUnavailable as exc:
-            self.error = exc
+        with self._write_lock:  # the end waits for this write, so a partial one never lands after it
+            with self._lock:
+                self._timer = None
+                pending, self._pending = self._pending, None
+                if self.closed or pending is None or self.error is not None:
+                    return
+                self._last = time.monotonic()
+            text, reasoning, refusal = pending
+            try:
+                self.store._save_partial(self.owner, self.id, text, reasoning, refusal)
+                self.writes += 1
+            except StoreUnavailable as exc:
+                self.error = exc
 
     def _close(self) -> bool:
         """Stop the timer; False when the run was already closed."""
@@ -158,11 +156,12 @@ class RunWriter:
             return True
 
     def _end(self, values: dict[str, Any]) -> StoredMessage | None:
-        try:
-            return self.store._end_run(self.owner, self.id, values)
-        except StoreUnavailable as exc:
-            self.error = exc
-            return None
+        with self._write_lock:
+            try:
+                return self.store._end_run(self.owner, self.id, values)
+            except StoreUnavailable as exc:
+                self.error = exc
+                return None
 
     def finish_message(self, message: ChatMessage, result: ChatResult | None = None) -> StoredMessage | None:
         """Write the finished answer as the Playground holds it (and the result's tool calls)."""

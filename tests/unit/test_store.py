@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -304,9 +305,12 @@ def test_the_run_writer_writes_at_once_then_at_most_once_per_interval_and_at_the
         writer.update(text, reasoning="thinking")
     burst = time.monotonic() - started
     assert burst < 0.5, f"the burst took {burst:.2f} s, so the check below would not hold"
-    assert writer.writes == 1  # the first delta, at once; the rest wait for the interval
+    deadline = time.monotonic() + 5
+    while writer.writes == 0 and time.monotonic() < deadline:  # written at once, by the writer's thread
+        time.sleep(0.005)
+    assert time.monotonic() - started < 0.5 and writer.writes == 1  # the rest wait for the interval
     saved = store.get_message(ALICE, writer.id)
-    assert (saved.content, saved.reasoning, saved.status) == ("0 ", "thinking", "running")
+    assert saved.content.startswith("0 ") and (saved.reasoning, saved.status) == ("thinking", "running")
     # Nothing more arrives: the timer writes the latest text within the interval.
     deadline = time.monotonic() + 5
     while store.get_message(ALICE, writer.id).content != text and time.monotonic() < deadline:
@@ -319,6 +323,37 @@ def test_the_run_writer_writes_at_once_then_at_most_once_per_interval_and_at_the
     writer.update("too late")  # after the end: ignored
     assert writer.finish(ChatResult(text="again")) is None
     assert store.get_message(ALICE, writer.id).content == text + "end!"
+
+
+def test_the_stream_never_waits_for_a_slow_write_and_the_end_lands_last(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write that takes long (a long answer's text and its search index, a busy disk; slowed here,
+    as a slow disk cannot be made on demand) holds neither `update` nor the text: the stream goes on,
+    and the end, written after the partial write in flight, is what stays."""
+    conversation = store.create_conversation(ALICE)
+    writer = store.start_run(ALICE, conversation.id, wire_for("Count"), provider="oxen", interval=0.05)
+    real = store._save_partial
+    writing = threading.Event()
+
+    def slow(*args: Any) -> None:
+        writing.set()
+        time.sleep(0.4)
+        real(*args)
+
+    monkeypatch.setattr(store, "_save_partial", slow)
+    writer.update("first")
+    assert writing.wait(5)  # a write is under way ...
+    longest = 0.0
+    for n in range(50):  # ... and the stream's updates do not wait for it
+        t = time.monotonic()
+        writer.update(f"first {n}")
+        longest = max(longest, time.monotonic() - t)
+    assert longest < 0.05, f"an update waited {longest:.3f} s"
+    final = writer.finish(ChatResult(text="the whole answer", status="complete"))
+    assert final is not None and final.content == "the whole answer"
+    time.sleep(0.5)  # a partial write still scheduled would land now: none may
+    assert store.get_message(ALICE, writer.id).content == "the whole answer"
 
 
 def test_a_run_cut_by_an_exception_is_saved_as_interrupted_with_its_text(store: Store) -> None:
