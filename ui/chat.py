@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from lib.budget import Meter
-from lib.client import ChatStream
+from lib.client import ChatClient, ChatStream
 from lib.conversation import (
     ChatMessage,
     drop_answers,
@@ -28,7 +28,7 @@ from lib.providers import Provider
 from lib.request import ChatRequest
 from lib.safe_markdown import safe_markdown
 from lib.store import RunWriter
-from ui import form, keys, state
+from ui import form, keys
 from ui.live_markdown import LiveMarkdown, LiveReasoning
 from ui.state import set_later
 
@@ -353,7 +353,8 @@ def stream_into(
         reasoning = LiveReasoning()
         live = LiveMarkdown()
         live.waiting()
-    stream = state.client().stream(request, key, pricing, meter)
+    client = ChatClient()
+    stream = client.stream(request, key, pricing, meter)
     run = LiveRun(stream, threading.Event())
     ss[keys.LIVE] = run
     events = iter(stream)
@@ -392,3 +393,4 @@ def stream_into(
             writer.finish_message(msg)
         run.settled.set()
         stream.cancel()
+        client.close()

@@ -45,9 +45,11 @@ def secrets() -> dict[str, Any]:
 
 
 def client() -> ChatClient:
-    """This browser session's one client: its pages and Compare's threads send through one
-    connection pool, made once (a new client's TLS set-up held a Compare round's first request
-    back by a quarter of a second). Per session, not per process: sessions share nothing."""
+    """This browser session's client for Compare's rounds and the connection test: one connection
+    pool, made once (a new client's TLS set-up held a Compare round's first request back by a
+    quarter of a second). Per session, not per process: sessions share nothing. (The Playground's
+    answer has a client of its own, closed when the answer ends: closing it is what drops a cut
+    answer's connection at once, before the next run draws.)"""
     held = st.session_state.get(keys.CLIENT)
     if not isinstance(held, ChatClient) or held.http.is_closed:
         held = st.session_state[keys.CLIENT] = ChatClient()

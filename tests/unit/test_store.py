@@ -308,15 +308,21 @@ def test_the_run_writer_writes_at_once_then_at_most_once_per_interval_and_at_the
     deadline = time.monotonic() + 5
     while writer.writes == 0 and time.monotonic() < deadline:  # written at once, by the writer's thread
         time.sleep(0.005)
-    assert time.monotonic() - started < 0.5 and writer.writes == 1  # the rest wait for the interval
+    first_at = time.monotonic()
+    assert first_at - started < 0.5 and writer.writes == 1  # the rest wait for the interval
     saved = store.get_message(ALICE, writer.id)
-    assert saved.content.startswith("0 ") and (saved.reasoning, saved.status) == ("thinking", "running")
+    # The first write has what had arrived when the writer's thread ran: the burst's start, or all
+    # of it on a busy machine (the stream's thread held the interpreter through the burst).
+    assert text.startswith(saved.content) and saved.content.startswith("0 ")
+    assert (saved.reasoning, saved.status) == ("thinking", "running")
     # Nothing more arrives: the timer writes the latest text within the interval.
     deadline = time.monotonic() + 5
     while store.get_message(ALICE, writer.id).content != text and time.monotonic() < deadline:
         time.sleep(0.02)
     assert store.get_message(ALICE, writer.id).content == text
-    assert writer.writes == 2 and time.monotonic() - started >= 0.5
+    # One more write for the rest, an interval after the first; none when the first had it all.
+    assert writer.writes == (1 if saved.content == text else 2)
+    assert writer.writes == 1 or time.monotonic() - started >= 0.5
     writer.update(text + "end")
     final = writer.finish(ChatResult(text=text + "end!", status="complete"))
     assert final is not None and final.content == text + "end!" and final.status == "complete"
