@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from lib.local_model import MODEL_ID
-from tests.support.browser import App, open_app, send, start_app, stop_app, wait_idle
+from tests.support.browser import NEWEST_IN_VIEW, App, open_app, send, start_app, stop_app, wait_idle
 from tests.support.environment import app_vars
 from tests.support.stand_in import Behaviour, StandIn, free_port
 
@@ -123,25 +123,6 @@ def test_three_panes_grow_at_the_same_time(page: Page, compare_app: App, server:
         assert len(growing) >= 3, f"pane {position} showed {sorted(growing)} tokens while the slowest grew"
 
 
-_NEWEST_IN_PANE = """
-(position) => {
-  // The pane's newest text line is inside its scrolling box's visible part.
-  const box = document.querySelector(`.st-key-pane-chat-${position}`);
-  const msgs = box ? box.querySelectorAll("[data-testid='stChatMessage']") : [];
-  const last = msgs[msgs.length - 1];
-  if (!last) return false;
-  const walk = document.createTreeWalker(last, NodeFilter.SHOW_TEXT);
-  let node = null;
-  for (let n = walk.nextNode(); n; n = walk.nextNode()) if (n.textContent.trim()) node = n;
-  if (!node) return false;
-  const range = document.createRange();
-  range.selectNodeContents(node);
-  const rects = range.getClientRects(), r = rects[rects.length - 1], b = box.getBoundingClientRect();
-  return !!r && r.bottom <= b.bottom + 2 && r.top >= b.top - 2;
-}
-"""
-
-
 @pytest.mark.parametrize("size", [(1440, 900), (1280, 720)], ids=["1440x900", "1280x720"])
 def test_the_page_stays_put_and_each_pane_follows_its_newest_line(
     page: Page, compare_app: App, server: PerModel, size: tuple[int, int]
@@ -160,13 +141,13 @@ def test_the_page_stays_put_and_each_pane_follows_its_newest_line(
     send(page, "talk")
     expect(answer(page, 1)).to_contain_text(word("b120"), timeout=TIMEOUT)  # mid-stream, the boxes full
     for position in (0, 1):
-        page.wait_for_function(_NEWEST_IN_PANE, arg=position, timeout=5_000)
+        page.wait_for_function(NEWEST_IN_VIEW, arg=f".st-key-pane-chat-{position}", timeout=5_000)
     expect(page.get_by_role("heading", name="Compare")).to_be_in_viewport(ratio=1)
     expect(page.locator(".st-key-pane-head-1")).to_be_in_viewport(ratio=1)
     expect(answer(page, 1)).to_contain_text(word("b240"), timeout=TIMEOUT)
     wait_idle(page, TIMEOUT)
     for position in (0, 1):  # drawn again as the round ended: still at the newest line
-        page.wait_for_function(_NEWEST_IN_PANE, arg=position, timeout=5_000)
+        page.wait_for_function(NEWEST_IN_VIEW, arg=f".st-key-pane-chat-{position}", timeout=5_000)
     expect(page.get_by_role("heading", name="Compare")).to_be_in_viewport(ratio=1)
 
 

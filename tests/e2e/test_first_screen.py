@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from lib.share import pack
-from tests.support.browser import App, message, open_app, send, wait_answer, wait_idle
+from tests.support.browser import NEWEST_IN_VIEW, App, message, open_app, send, wait_answer, wait_idle
 from tests.support.stand_in import Behaviour, StandIn
 
 MODEL = "gpt-oss-120b"
@@ -20,34 +20,6 @@ CURSOR = "▌"
 METRICS = re.compile(r"TTFT \d+\.\d\d s · Latency \d+\.\d\d s · Tokens/s \d+\.\d · .* \d+ completion tokens")
 STOPPED = "Stopped: the answer above is what arrived before Stop."
 INTERRUPTED = "Interrupted by another action: the answer above is what arrived before it."
-
-# Whether the last line of the last chat message is on screen: at least half of it inside the window
-# and inside every box around it that clips (the chat scrolls in its own box, easing towards its
-# bottom as text arrives, so the line being written may be a few pixels short of whole).
-NEWEST_IN_VIEW = """
-() => {
-  const all = document.querySelectorAll("[data-testid='stChatMessage']");
-  const last = all[all.length - 1];
-  if (!last) return false;
-  const walk = document.createTreeWalker(last, NodeFilter.SHOW_TEXT);
-  let node = null;
-  for (let n = walk.nextNode(); n; n = walk.nextNode()) if (n.textContent.trim()) node = n;
-  if (!node) return false;
-  const range = document.createRange();
-  range.selectNodeContents(node);
-  const rects = range.getClientRects();
-  const r = rects[rects.length - 1];
-  if (!r || !r.height) return false;
-  let top = Math.max(r.top, 0), bottom = Math.min(r.bottom, window.innerHeight);
-  for (let e = node.parentElement; e; e = e.parentElement) {
-    if (!/(auto|scroll|hidden|clip)/.test(getComputedStyle(e).overflowY)) continue;
-    const box = e.getBoundingClientRect();
-    top = Math.max(top, box.top);
-    bottom = Math.min(bottom, box.bottom);
-  }
-  return bottom - top >= r.height / 2;
-}
-"""
 
 # Every animation frame, where each action button is (or that it is missing), until told to stop.
 SAMPLE_ACTIONS = """

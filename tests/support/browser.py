@@ -133,3 +133,36 @@ def record_text_lengths(page: Page, selector: str) -> None:
 
 def recorded_lengths(page: Page) -> list[int]:
     return list(page.evaluate("window.__lengths"))
+
+
+# Whether the last line of the last chat message is on screen: at least half of it inside the window
+# and inside every box around it that clips (a chat scrolls in its own box, easing towards its
+# bottom as text arrives, so the line being written may be a few pixels short of whole).
+NEWEST_IN_VIEW = """
+(scope) => {
+  // `scope`: a selector of the element whose newest chat message is checked (the whole page when
+  // none is given), e.g. one Compare pane's box.
+  const root = scope ? document.querySelector(scope) : document;
+  if (!root) return false;
+  const all = root.querySelectorAll("[data-testid='stChatMessage']");
+  const last = all[all.length - 1];
+  if (!last) return false;
+  const walk = document.createTreeWalker(last, NodeFilter.SHOW_TEXT);
+  let node = null;
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) if (n.textContent.trim()) node = n;
+  if (!node) return false;
+  const range = document.createRange();
+  range.selectNodeContents(node);
+  const rects = range.getClientRects();
+  const r = rects[rects.length - 1];
+  if (!r || !r.height) return false;
+  let top = Math.max(r.top, 0), bottom = Math.min(r.bottom, window.innerHeight);
+  for (let e = node.parentElement; e; e = e.parentElement) {
+    if (!/(auto|scroll|hidden|clip)/.test(getComputedStyle(e).overflowY)) continue;
+    const box = e.getBoundingClientRect();
+    top = Math.max(top, box.top);
+    bottom = Math.min(bottom, box.bottom);
+  }
+  return bottom - top >= r.height / 2;
+}
+"""
