@@ -69,6 +69,7 @@ batch_results = sa.Table(
     sa.Column("latency", sa.Float),
     sa.Column("cost", sa.Float),
     sa.Column("created_at", WHEN, nullable=False),
+    sa.Column("verdicts", JSON),  # {assertion name: {"passed", "reason"}}, the judge's included (0006)
     sa.Index(None, "batch_id", "status"),
 )
 

@@ -69,6 +69,9 @@ messages = sa.Table(
     sa.Column("refusal", sa.Text, nullable=False),
     sa.Column("tool_calls", JSON),  # [{"id", "type": "function", "function": {"name", "arguments"}}]
     sa.Column("other_parts", JSON),  # types of content parts that are not text
+    sa.Column("logprobs", JSON),  # the answer's `logprobs.content`: each token and its top alternatives
+    sa.Column("attachments", JSON),  # images as files beside the store: name, media type, sha256, size
+    sa.Column("recording", JSON),  # the answer's chunks with the second each arrived, for Replay
     sa.Column("status", sa.String(16), nullable=False),  # '' typed, running, complete, stopped, ..., interrupted
     sa.Column("finish_reason", sa.String(64)),
     sa.Column("error", sa.Text),  # the sentence shown
@@ -125,4 +128,16 @@ snapshots = sa.Table(
     sa.Column("data", JSON, nullable=False),  # the conversation as exported, frozen
     sa.Column("created_at", WHEN, nullable=False),
     sa.Index(None, "owner", "created_at"),
+)
+
+scenarios = sa.Table(
+    "scenarios",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("owner", OWNER, nullable=False),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("data", JSON, nullable=False),  # the setup and the prompts with their recorded answers
+    sa.Column("created_at", WHEN, nullable=False),
+    sa.Column("updated_at", WHEN, nullable=False),
+    sa.UniqueConstraint("owner", "name"),
 )
