@@ -26,6 +26,7 @@ from lib.store import NotFound, Store, StoreError
 from lib.store.batch import BatchRecord
 from lib.store.runs import _orphaned
 from ui import form, keys
+from ui.custom_setup import held_secrets
 from ui.history_state import owner, problem, store
 from ui.state import Connection, messages, meter_for, providers, secrets
 
@@ -329,8 +330,11 @@ def run_all() -> None:
 def _start(s: Store, record: BatchRecord, keys_: list[str | None]) -> None:
     if not _local_ready(record.config["models"]):
         return
-    run = jobs.run_for(s, record, keys_)
-    for model in run.models:  # each request with the app's own key counts against a shared app's budget
+    run = jobs.run_for(s, record, keys_, providers=providers())
+    for model in run.models:
+        # The store keeps credential headers by name only: their values come from this session.
+        model.provider = jobs.with_secret_values(model.provider, held_secrets(model.provider.id))
+        # Each request with the app's own key counts against a shared app's budget.
         if model.key is not None:
             model.meter = meter_for(_resolved(model.provider))
     try:

@@ -22,6 +22,11 @@ def _secrets(pid: str) -> dict[str, SecretHeader]:
     return held
 
 
+def held_secrets(pid: str) -> dict[str, SecretHeader]:
+    """The credential headers' values this session holds for a provider, by header name (memory only)."""
+    return dict(_secrets(pid))
+
+
 def _reserved(provider: Provider) -> frozenset[str]:
     return frozenset({"authorization", provider.auth_header.lower()})
 

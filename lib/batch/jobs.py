@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,17 +13,26 @@ from lib.batch.dataset import Row
 from lib.batch.runner import BatchRun, ModelRun, RunOptions
 from lib.batch.template import Template
 from lib.events import Pricing
-from lib.providers import Provider, builtin_providers, with_base_url
+from lib.headers import SecretHeader
+from lib.providers import Extras, Provider, builtin_providers, with_base_url, with_extras
+from lib.share import shared_extras
 from lib.store.batch import BatchRecord, BatchStore, Counts, Result
+from lib.store.redact import extras_json
+
+
+def _extras_of(p: Provider) -> Extras:
+    return Extras(p.headers, p.secret_headers, p.query, p.auth_header, p.auth_prefix, p.key_env, p.label)
 
 
 def model_json(m: ModelRun) -> dict[str, Any]:
-    """A model as stored: provider, base URL, model, parameters, concurrency, price; never the key."""
+    """A model as stored: provider, base URL, model, parameters, concurrency, price, and the setup's
+    headers, query and key placement (credential headers by name only, as in History); never the key."""
     pricing = None
     if m.pricing is not None:
         pricing = [m.pricing.input_cost_per_token, m.pricing.output_cost_per_token]
     return {"provider_id": m.provider.id, "base_url": m.provider.base_url, "model": m.model, "params": dict(m.params),
-            "concurrency": m.concurrency, "pricing": pricing}  # fmt: skip
+            "concurrency": m.concurrency, "pricing": pricing,
+            "extras": extras_json(_extras_of(m.provider))}  # fmt: skip
 
 
 def options_json(o: RunOptions) -> dict[str, Any]:
@@ -46,11 +55,28 @@ def new_batch(
 
 
 def provider_for(model: Mapping[str, Any], providers: Mapping[str, Provider] | None = None) -> Provider:
+    """The stored model's provider with its base URL and setup, so a run started or resumed from the store
+    (after a restart too) sends what the sample sent. Credential headers come back without their value:
+    the caller fills them from the session (`with_secret_values`), as it does the key."""
     table = providers or builtin_providers()
     configured = table.get(str(model.get("provider_id"))) or table["custom"]
-    if configured.local or not model.get("base_url") or model["base_url"] == configured.base_url:
-        return configured
-    return with_base_url(configured, str(model["base_url"]))
+    provider = configured
+    if not configured.local and model.get("base_url") and model["base_url"] != configured.base_url:
+        provider = with_base_url(configured, str(model["base_url"]))
+    raw = model.get("extras")
+    if isinstance(raw, dict) and raw and not configured.local:
+        extras, _left_out = shared_extras(raw)
+        provider = with_extras(provider, extras)
+    return provider
+
+
+def with_secret_values(provider: Provider, held: Mapping[str, SecretHeader]) -> Provider:
+    """The provider's credential headers with the values the session holds for them (by header name);
+    one without a held value is not sent, as in the sidebar."""
+    if not provider.secret_headers:
+        return provider
+    filled = tuple(replace(h, value=held[h.name].value) if h.name in held else h for h in provider.secret_headers)
+    return replace(provider, secret_headers=filled)
 
 
 def model_runs(

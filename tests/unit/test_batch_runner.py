@@ -264,3 +264,39 @@ def test_a_shared_app_s_spent_budget_stops_the_batch_with_its_sentence(
     assert len(stand_in.chat_requests()) == 5  # nothing after the budget was spent
     assert len(list(store.iter_batch_results(batch_id))) == 5
     assert store.get_batch("local", batch_id).status == "failed"
+
+
+def test_a_run_from_the_store_sends_the_setup_s_headers_and_query_and_stores_no_credential(
+    store: Store, stand_in: StandIn
+) -> None:
+    """A custom setup (its own headers, a query parameter, a credential header) is kept with the batch, so
+    the full run and a Resume after a restart (a run made from the stored batch alone) send what the sample
+    sent; the credential header is stored by name and its value comes from the session."""
+    from dataclasses import replace
+
+    from lib.headers import Secret, SecretHeader
+    from lib.providers import builtin_providers
+
+    custom = replace(builtin_providers()["custom"], base_url=stand_in.base_url,
+                     headers=(("X-Title", "Workbench batch"),), query=(("api-version", "2024-10-21"),),
+                     secret_headers=(SecretHeader("Helicone-Auth", "HELICONE_AUTH", "Bearer "),))  # fmt: skip
+    canary = "sk-helicone-canary-3141"
+    data = [{"q": f"row-{i}"} for i in range(3)]
+    runs = [ModelRun(custom, "model-0", {}, 2, None)]
+    batch_id = jobs.new_batch(store, "local", "t", [data], ["q"], TEMPLATE, {"q": "q"}, runs, RunOptions())
+
+    record = store.get_batch("local", batch_id)  # as a restarted process reads it: no provider object kept
+    assert canary not in json.dumps(record.config)
+    run = jobs.run_for(store, record, [None], providers=builtin_providers())
+    held = {"Helicone-Auth": SecretHeader("Helicone-Auth", "HELICONE_AUTH", "Bearer ", Secret(canary))}
+    run.models[0].provider = jobs.with_secret_values(run.models[0].provider, held)
+    started = Registry().start(run)
+    assert started.finished.wait(60) and started.status == "done", started.error
+
+    sent = stand_in.chat_requests()
+    assert len(sent) == 3
+    for r in sent:
+        assert r.headers["x-title"] == "Workbench batch"
+        assert r.headers["helicone-auth"] == f"Bearer {canary}"
+        assert "api-version=2024-10-21" in r.query
+    assert canary not in json.dumps(store.get_batch("local", batch_id).config)
