@@ -510,18 +510,50 @@ def evaluate(record: BatchRecord) -> None:
                 shown.append(curl(to_http(request)))
             return a.judge(client, request, conn.key.value)
 
+    stored: dict[tuple[int, int, int], Any] = {}
+
+    def remembered() -> Any:
+        """The results, noting the judge's verdicts each already has (only those: a million rows stay cheap)."""
+        for inputs, result in export.with_inputs(s, record):
+            if result.verdicts:
+                stored[(result.model, result.row, result.repeat)] = result.verdicts
+            yield inputs, result
+
     try:
-        graded = a.grade_results(export.with_inputs(s, record), specs, judge_fn, int(ss.get(JUDGE_LIMIT) or 20))
+        graded = a.grade_results(remembered(), specs, judge_fn, int(ss.get(JUDGE_LIMIT) or 20))
+        fresh = []
+        for g in graded:
+            kept = a.judge_verdicts_json(g, specs)
+            if kept and kept != stored.get((g.model, g.row, g.repeat)):
+                fresh.append((g.model, g.row, g.repeat, kept))
+        s.write_verdicts(record.id, fresh)  # a reopened batch shows them without asking the judge again
+        if shown:
+            s.update_batch_config(record.id, {**record.config, "judge_code": shown[0]})
     except StoreError as exc:
         notice("error", str(exc))
         return
     finally:
         client.close()
-    ss[GRADED] = (record.id, graded, shown[0] if shown else None)
+    ss[GRADED] = (record.id, graded, shown[0] if shown else record.config.get("judge_code"))
 
 
 def graded_of(record: BatchRecord) -> tuple[list[Any], str | None] | None:
+    """This session's grades, or (in a new session) the grades with the judge's stored verdicts."""
+    from lib.batch import assertions as a
+    from lib.batch import export
+
     held = st.session_state.get(GRADED)
-    if held is None or held[0] != record.id:
+    if held is not None and held[0] == record.id:
+        return held[1], held[2]
+    s = store()
+    specs = assertions_of(record)
+    if s is None or not specs:
         return None
-    return held[1], held[2]
+    try:
+        if not s.has_verdicts(record.id):
+            return None
+        graded = a.grade_results(export.with_inputs(s, record), specs)  # no judge_fn: nothing is asked
+    except StoreError:
+        return None
+    st.session_state[GRADED] = (record.id, graded, record.config.get("judge_code"))
+    return graded, record.config.get("judge_code")

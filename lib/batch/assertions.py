@@ -9,6 +9,7 @@ judge model is given when it runs)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import defaultdict
@@ -199,27 +200,55 @@ def differing(a: Mapping[int, str], b: Mapping[int, str]) -> list[int]:
 JudgeFn = Callable[[Mapping[str, Any], str, Mapping[str, str]], Verdict]
 
 
+def rubric_digest(spec: Mapping[str, Any]) -> str:
+    """Which rubric a stored verdict answered: an edited rubric is asked again."""
+    return hashlib.sha256(str(spec.get("rubric") or "").encode()).hexdigest()[:16]
+
+
+def _kept(result: Any, spec: Mapping[str, Any]) -> Verdict | None:
+    """The judge's stored verdict on this result for this rubric, if there is one."""
+    held = (getattr(result, "verdicts", None) or {}).get(str(spec["name"]))
+    if isinstance(held, dict) and held.get("rubric") == rubric_digest(spec):
+        return Verdict(bool(held.get("passed")), str(held.get("reason") or ""))
+    return None
+
+
 def grade_results(
     results: Iterable[tuple[Mapping[str, str], Any]], specs: Sequence[Mapping[str, Any]],
     judge_fn: JudgeFn | None = None, judge_limit: int = 20,
 ) -> list[Graded]:  # fmt: skip
-    """Every (row inputs, Result) against every assertion; the judge only on the first `judge_limit`
-    results (each is a request) and only when `judge_fn` is given. Failed results fail every check."""
+    """Every (row inputs, Result) against every assertion. A judge's verdict kept with the result is used
+    as it is; otherwise the judge is asked (only when `judge_fn` is given) for at most `judge_limit`
+    results, each a request, so Evaluate again goes on with the next ones. Failed results fail every check."""
     out: list[Graded] = []
     judged = 0
     for inputs, result in results:
         verdicts: dict[str, Verdict] = {}
+        asked = False
         for spec in specs:
             name = str(spec["name"])
             if result.status != "complete":
                 verdicts[name] = Verdict(False, "no answer: " + (result.error or result.status))
             elif spec["kind"] != "judge":
                 verdicts[name] = check(spec, result.output, inputs)
+            elif (kept := _kept(result, spec)) is not None:
+                verdicts[name] = kept
             elif judge_fn is not None and judged < judge_limit:
                 verdicts[name] = judge_fn(spec, result.output, inputs)
-        if any(s["kind"] == "judge" for s in specs) and result.status == "complete":
-            judged += 1
+                asked = True
+        judged += asked
         out.append(Graded(result.model, result.row, result.repeat, verdicts))
+    return out
+
+
+def judge_verdicts_json(graded: Graded, specs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The judge's verdicts of one graded result as the store keeps them (the checks are cheap to redo)."""
+    out: dict[str, Any] = {}
+    for spec in specs:
+        v = graded.verdicts.get(str(spec["name"]))
+        unanswered = v is None or v.reason.startswith(("no answer: ", "The judge's request failed"))
+        if spec["kind"] == "judge" and not unanswered:
+            out[str(spec["name"])] = {"passed": v.passed, "reason": v.reason, "rubric": rubric_digest(spec)}
     return out
 
 

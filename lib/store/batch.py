@@ -102,6 +102,8 @@ class Result:
     ttft: float | None = None
     latency: float | None = None
     cost: float | None = None
+    # The judge's verdicts on it, {assertion: {"passed", "reason", "rubric"}} (see lib/batch/assertions).
+    verdicts: dict[str, Any] | None = None
 
 
 @dataclass
@@ -124,7 +126,7 @@ def _record(r: Any) -> BatchRecord:
 
 def _result(r: Any) -> Result:
     return Result(r.model, r.row, r.repeat, r.status, r.output, r.error, r.finish_reason, r.prompt_tokens,
-                  r.completion_tokens, r.ttft, r.latency, r.cost)  # fmt: skip
+                  r.completion_tokens, r.ttft, r.latency, r.cost, r.verdicts)  # fmt: skip
 
 
 class BatchStore(StoreBase):
@@ -220,6 +222,25 @@ class BatchStore(StoreBase):
             written = conn.execute(insert.on_conflict_do_nothing().returning(c.model, c.row, c.repeat), values).all()
         keys = {(m, r, k) for m, r, k in written}
         return [r for r in results if (r.model, r.row, r.repeat) in keys]
+
+    def write_verdicts(self, batch_id: str, verdicts: Sequence[tuple[int, int, int, dict[str, Any]]]) -> None:
+        """Keep the judge's verdicts with their results ((model, row, repeat, verdicts) each), in one
+        transaction, so a reopened batch shows them without asking the judge again."""
+        if not verdicts:
+            return
+        c = batch_results.c
+        update = (batch_results.update()
+                  .where(c.batch_id == batch_id, c.model == sa.bindparam("m"), c.row == sa.bindparam("r"),
+                         c.repeat == sa.bindparam("k"))
+                  .values(verdicts=sa.bindparam("v")))  # fmt: skip
+        with self._write() as conn:
+            conn.execute(update, [{"m": m, "r": r, "k": k, "v": v} for m, r, k, v in verdicts])
+
+    def has_verdicts(self, batch_id: str) -> bool:
+        c = batch_results.c
+        query = sa.select(c.row).where(c.batch_id == batch_id, c.verdicts.is_not(None)).limit(1)
+        with self._read() as conn:
+            return conn.execute(query).first() is not None
 
     def batch_counts(self, batch_id: str) -> dict[int, Counts]:
         """Per model: results written, failed, tokens, cost and time span."""

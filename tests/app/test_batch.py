@@ -202,6 +202,17 @@ def test_assertions_pass_rates_failing_rows_and_the_judge(
     failing = next(d.value for d in at.dataframe if "reason" in d.value.columns)
     assert sorted(set(failing["assertion"])) == ["first city", "judged"] and len(failing) == 7
 
+    # The judge's verdicts are kept with the results: a new session shows the same grades and its
+    # request as code, and Evaluate again asks the judge nothing (its rubric is unchanged).
+    stand_in.reset()
+    again = open_batch(oxen_app)
+    rates_again = next(d.value for d in again.dataframe if "assertion" in d.value.columns and "kind" in d.value.columns)
+    assert dict(zip(rates_again["assertion"], rates_again["gpt-oss-120b"], strict=True)) == got
+    assert any("The answer names a city." in c.value for c in again.code)
+    button(again, "Evaluate").click().run()
+    assert not again.exception, again.exception
+    assert stand_in.chat_requests() == []
+
 
 def test_a_batch_whose_process_died_shows_interrupted_and_resume_finishes_it(
     oxen_app: Callable[..., AppTest], stand_in: StandIn, _own_database: str

@@ -92,3 +92,30 @@ def test_pass_rates_stability_and_diffs() -> None:
     outputs = [(0, 0, "A"), (0, 0, "A "), (0, 0, "B"), (0, 1, "C"), (0, 1, "C")]
     assert a.distinct_answers(outputs) == {(0, 0): 2, (0, 1): 1}
     assert a.differing({0: "x", 1: "y", 2: "z"}, {0: "x", 1: "Y", 3: "q"}) == [1]
+
+
+def test_a_kept_verdict_is_used_until_its_rubric_changes_and_new_asks_count_against_the_limit() -> None:
+    from lib.store.batch import Result
+
+    spec = {"name": "judged", "kind": "judge", "rubric": "Names a city."}
+    asked: list[str] = []
+
+    def judge_fn(s: object, output: str, inputs: object) -> Verdict:
+        asked.append(output)
+        return Verdict("Oslo" in output, "checked")
+
+    results = [({}, Result(0, i, 0, "complete", f"answer {i} Oslo" if i % 2 else f"answer {i}")) for i in range(4)]
+    first = a.grade_results(results, [spec], judge_fn, judge_limit=2)
+    assert len(asked) == 2 and [sorted(g.verdicts) for g in first] == [["judged"], ["judged"], [], []]
+    kept = [a.judge_verdicts_json(g, [spec]) for g in first]
+    stored = [({}, Result(0, i, 0, "complete", r.output, verdicts=kept[i] or None)) for i, (_, r) in enumerate(results)]
+    asked.clear()
+    second = a.grade_results(stored, [spec], judge_fn, judge_limit=2)  # the kept two, then the next two
+    assert asked == ["answer 2", "answer 3 Oslo"]
+    assert [g.verdicts["judged"].passed for g in second] == [False, True, False, True]
+    asked.clear()
+    edited = {**spec, "rubric": "Names a capital."}
+    a.grade_results(stored, [edited], judge_fn, judge_limit=10)
+    assert len(asked) == 4  # a verdict on another rubric is not this one's
+    failed = Graded(0, 0, 0, {"judged": Verdict(False, "The judge's request failed: timed out")})
+    assert a.judge_verdicts_json(failed, [spec]) == {}  # asked again next time, not kept
