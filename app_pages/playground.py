@@ -16,7 +16,7 @@ from lib.curl_import import CurlImportError, import_curl
 from lib.params import ParamSpec, specs_for
 from lib.request import ChatRequest
 from lib.share import SHARE_KEYS, Setup, stale_keys, to_query
-from ui import chat, custom_setup, form, history_state, keys, state
+from ui import chat, custom_setup, form, history_state, keys, state, tools_view
 from ui.api_panel import api_call_panel
 from ui.sidebar import ensure_local
 from ui.state import Connection, meter_for, new_message, providers, set_later
@@ -143,6 +143,8 @@ def side_panel() -> None:
     """Import, parameters, variables and the API call: redrawn alone when one of them changes."""
     with st.expander("Import cURL"):
         import_box()
+    with st.expander("Tools and token probabilities", expanded=False):
+        tools_view.draw()
     with st.expander("Parameters", expanded=True):
         params = parameters()
     keep_address_bar_current(conn, params)
@@ -219,6 +221,7 @@ def send(conn: Connection, flag: DeltaGenerator) -> None:
         chat.stream_into(
             answer, request, conn.key.value, pricing_of(conn.provider, conn.model_info), flag, writer, meter_for(conn)
         )
+    tools_view.auto_answer(messages)  # Mock tools: the canned results go back at once (the next run asks)
     st.rerun()
 
 
@@ -252,7 +255,7 @@ if prompt:
 if ss.pop(keys.RETRY, False):
     conversation.drop_failed_answer(messages)  # a retry replaces the answer it retries
     ask = True
-streaming = conn is not None and ask and bool(messages) and messages[-1].role == "user"
+streaming = conn is not None and ask and bool(messages) and messages[-1].role in ("user", "tool")
 with chat_box:
     conversation_column(conn, streaming)
 with actions:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 from lib import variables
 from lib.events import ChatResult, Metrics, Status, Usage
+from lib.images import image_parts
 from lib.request import Message, Role
+from lib.tools import as_openai
 
 # An answer's status: the engine's, "interrupted" when another click cut it, "" for a message
 # that was typed, imported or loaded from a link.
@@ -36,11 +38,18 @@ class ChatMessage:
     usage: Usage | None = None
     max_tokens: int | None = None  # the limit the answer was asked with, when one was sent
     outdated: bool = False  # an answer whose question was edited after it was given
+    tool_calls: list[dict[str, Any]] | None = None  # the assistant's calls, as the API takes them back
+    tool_call_id: str | None = None  # a tool message: the call it answers
+    name: str | None = None  # a tool message: the function's name (shown, not sent)
+    logprobs: list[dict[str, Any]] | None = None  # the answer's `logprobs.content`, when asked for
+    attachments: list[dict[str, Any]] = field(default_factory=list)  # images (lib/images.py), by file
+    response_format: dict[str, Any] | None = None  # what the answer was asked for: its schema check
 
     def start(self, max_tokens: int | None) -> None:
         """Empty the message for an answer that is about to stream in."""
         self.content, self.reasoning, self.refusal, self.other_parts = "", "", "", []
         self.status, self.max_tokens = "running", max_tokens
+        self.tool_calls, self.logprobs = None, None
 
     def record(self, result: ChatResult) -> None:
         """Copy a finished result in, as plain data (an error becomes its sentence and its action)."""
@@ -53,6 +62,8 @@ class ChatMessage:
         self.error = str(result.error) if result.error else None
         self.error_action = result.error.action if result.error else None
         self.metrics = replace(result.metrics)
+        self.tool_calls = as_openai(result.tool_calls) or None
+        self.logprobs = list(result.logprobs) or None
         if result.usage:
             self.usage = result.usage
 
@@ -117,7 +128,12 @@ def variable_names(system: str, messages: Sequence[ChatMessage]) -> list[str]:
 def request_messages(messages: Sequence[ChatMessage], system: str, values: Mapping[str, str]) -> list[Message]:
     """What the model is sent: the system prompt, then the conversation up to its last question, with
     {{variables}} filled; the sample question when there is none yet."""
-    history = [Message(m.role, variables.fill(m.content, values)) for m in messages if m.content]
+    history = [
+        Message(m.role, variables.fill(m.content, values), tool_call_id=m.tool_call_id, tool_calls=m.tool_calls,
+                images=image_parts(m.attachments))
+        for m in messages
+        if m.content or m.tool_calls or m.role == "tool" or m.attachments
+    ]  # fmt: skip
     while history and history[-1].role == "assistant":
         history.pop()
     system = system.strip()

@@ -79,6 +79,7 @@ class ChatResult:
     refusal: str = ""  # the model's refusal, when it declined (the text is then usually empty)
     tool_calls: list[ToolCall] = field(default_factory=list)
     other_parts: list[dict[str, Any]] = field(default_factory=list)  # content parts shown by type only
+    logprobs: list[dict[str, Any]] = field(default_factory=list)  # `logprobs.content`: token, logprob, top
     finish_reason: str | None = None
     usage: Usage | None = None
     status: Status = "running"

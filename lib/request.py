@@ -26,6 +26,9 @@ PARAM_ORDER = (
     "reasoning_effort",
     "tools",
     "tool_choice",
+    "parallel_tool_calls",
+    "logprobs",
+    "top_logprobs",
 )
 
 
@@ -36,9 +39,13 @@ class Message:
     name: str | None = None
     tool_call_id: str | None = None
     tool_calls: list[dict[str, Any]] | None = None
+    images: list[dict[str, Any]] | None = None  # `image_url` parts: the content is then an array
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"role": self.role, "content": self.content}
+        content: Any = self.content
+        if self.images:
+            content = ([{"type": "text", "text": self.content}] if self.content else []) + self.images
+        out: dict[str, Any] = {"role": self.role, "content": content}
         if self.name:
             out["name"] = self.name
         if self.tool_call_id:

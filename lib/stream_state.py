@@ -105,6 +105,7 @@ class StreamState:
             delta = choice.get("delta") or choice.get("message") or {}
             if isinstance(delta, dict):
                 out += self._delta(delta, now)
+            self._logprobs(choice.get("logprobs"))
             reason = choice.get("finish_reason")
             if reason:
                 self.result.finish_reason = reason
@@ -177,6 +178,12 @@ class StreamState:
                 out.append(OtherPart(kind or "untyped", part))
         return out
 
+    def _logprobs(self, raw: Any) -> None:
+        """The tokens' probabilities (`choice.logprobs.content`), kept whole for the answer's view."""
+        content = raw.get("content") if isinstance(raw, dict) else None
+        if isinstance(content, list):
+            self.result.logprobs += [t for t in content if isinstance(t, dict) and isinstance(t.get("token"), str)]
+
     def _merge_tool_call(self, call: dict[str, Any]) -> ToolCallDelta:
         """Deltas of one call share an index (as openai-python's `_deltas.py` merges them); only the
         first usually carries id and name. Some providers start at an index other than 0, repeat the
@@ -223,6 +230,7 @@ class StreamState:
         message = choice.get("message") or {}
         if isinstance(message, dict):
             self._delta(message, now)
+        self._logprobs(choice.get("logprobs"))
         self.result.finish_reason = choice.get("finish_reason")
         self.done = True
         self.result.usage = _find_usage(body)

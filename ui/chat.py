@@ -22,13 +22,13 @@ from lib.conversation import (
     raised_max_tokens,
     shows_metrics,
 )
-from lib.events import ChatResult, Done, Event, Pricing, ReasoningDelta, RefusalDelta, TextDelta
+from lib.events import ChatResult, Done, Event, Pricing, ReasoningDelta, RefusalDelta, TextDelta, ToolCallDelta
 from lib.params import ParamSpec
 from lib.providers import Provider
 from lib.request import ChatRequest
 from lib.safe_markdown import safe_markdown
 from lib.store import RunWriter
-from ui import form, keys
+from ui import form, keys, logprobs_view, tools_view
 from ui.live_markdown import LiveMarkdown, LiveReasoning
 from ui.state import set_later
 
@@ -241,8 +241,18 @@ def render_message(msg: ChatMessage, messages: list[ChatMessage] | None = None) 
         if editing:
             assert messages is not None
             _edit_box(msg, messages)
+        elif msg.role == "tool":
+            tools_view.tool_result(msg)
+        elif msg.logprobs:
+            logprobs_view.draw(msg)
         elif msg.content:
             st.markdown(safe_markdown(msg.content))
+        if msg.tool_calls:
+            tools_view.cards(msg)
+            if messages is not None and not editing and tools_view.pending(messages) is msg:
+                tools_view.result_fields(msg, messages)
+        if msg.response_format and msg.status == "complete":
+            tools_view.schema_check(msg)
         if msg.refusal:
             st.markdown(":material/block: **Refused:** " + safe_markdown(msg.refusal))
         _notes(msg)
@@ -348,11 +358,13 @@ def stream_into(
     the answer as it streams and when it ends."""
     ss = st.session_state
     msg.start(request.params.get("max_tokens"))
+    msg.response_format = request.params.get("response_format")
     flag.container(key=LIVE_FLAG).caption("streaming")
     with st.container(key=LIVE_KEY), st.chat_message("assistant"):
         reasoning = LiveReasoning()
         live = LiveMarkdown()
         live.waiting()
+        calls = tools_view.LiveCalls()
     client = ChatClient()
     stream = client.stream(request, key, pricing, meter)
     run = LiveRun(stream, threading.Event())
@@ -368,6 +380,8 @@ def stream_into(
             elif isinstance(event, ReasoningDelta):
                 msg.reasoning += event.text
                 reasoning.update(msg.reasoning)
+            elif isinstance(event, ToolCallDelta):
+                calls.update(event)
             elif isinstance(event, RefusalDelta):  # kept as it arrives; drawn marked once it is over
                 msg.refusal += event.text
             elif isinstance(event, Done):

@@ -104,6 +104,9 @@ def reset(specs: list[ParamSpec]) -> None:
             ss.pop(_key(spec.name, part), None)
     ss.pop(_extra_key(), None)
     ss[_key("stream")] = True
+    from ui import tools_view  # the tools and token-probability section (#15) lives beside the form
+
+    tools_view.reset()
 
 
 def _init(k: str, value: Any) -> None:
@@ -274,6 +277,11 @@ def values(specs: list[ParamSpec]) -> tuple[dict[str, Any], list[str]]:
             problems.append(problem)
         elif value is not None:
             out[spec.name] = value
+    from ui import tools_view
+
+    more, more_problems = tools_view.values()
+    out.update(more)
+    problems += more_problems
     problem = _extra_problem()
     extra, _ = parse_json_field(st.session_state.get(_extra_key(), ""), "Other parameters")
     if problem:
@@ -307,7 +315,9 @@ def load(specs: list[ParamSpec], params: dict[str, Any]) -> None:
     ss[_key("stream")] = bool(params.get("stream"))
     by_name = {s.name: s for s in specs}
     extra: dict[str, Any] = {}
-    for name, value in params.items():
+    from ui import tools_view
+
+    for name, value in tools_view.load(params).items():
         spec = by_name.get(name)
         if name == "stream" and spec:
             continue

@@ -63,6 +63,7 @@ class Behaviour:
     raw_content_type: str = "text/event-stream"
     stall_before_headers: float = 0.0
     tool_calls: list[dict[str, Any]] | None = None  # streamed as deltas split in pieces
+    arg_fragments: int = 2  # how many deltas each call's arguments are split into
 
 
 def free_port() -> int:
@@ -213,16 +214,24 @@ class StandIn:
         if not req.get("stream"):
             if b.first_token_delay:
                 await asyncio.sleep(b.first_token_delay)
-            return JSONResponse(_completion(model, tokens, b), headers=b.headers)
+            return JSONResponse(_completion(model, tokens, b, req), headers=b.headers)
         include_usage = bool((req.get("stream_options") or {}).get("include_usage"))
         return StreamingResponse(
-            _stream(model, tokens, b, include_usage, self.last_token_at.append),
+            _stream(model, tokens, b, include_usage, self.last_token_at.append, req),
             media_type="text/event-stream",
             headers=b.headers,
         )
 
 
 def _echo_tokens(req: dict[str, Any]) -> list[str]:
+    sent = req.get("messages") or [{}]
+    results = []
+    for m in reversed(sent):  # a turn that ends with tool results: the answer says what they were
+        if m.get("role") != "tool":
+            break
+        results.insert(0, f"{m.get('tool_call_id')}={m.get('content')}")
+    if results:
+        return [w if i == 0 else " " + w for i, w in enumerate(f"Tool results: {' '.join(results)}".split(" "))]
     users = [m for m in req.get("messages", []) if m.get("role") == "user"]
     text = users[-1]["content"] if users else ""
     if isinstance(text, list):
@@ -231,7 +240,27 @@ def _echo_tokens(req: dict[str, Any]) -> list[str]:
     return [w if i == 0 else " " + w for i, w in enumerate(words)]
 
 
-def _completion(model: str, tokens: list[str], b: Behaviour) -> dict[str, Any]:
+def _token_logprobs(i: int, token: str, top: int) -> dict[str, Any]:
+    """Made-up but stable probabilities, scripted by the request's `logprobs`/`top_logprobs`: the
+    token's own is the most likely of its alternatives, which are spelled after it."""
+    own = -0.1 * (i % 5)
+    alternatives = [(token, own)] + [(f"{token.strip() or '_'}#{k}", own - 0.7 * k) for k in range(1, top)]
+    return {
+        "token": token,
+        "logprob": own,
+        "bytes": list(token.encode()),
+        "top_logprobs": [{"token": t, "logprob": lp, "bytes": list(t.encode())} for t, lp in alternatives[:top]],
+    }
+
+
+def _logprobs(req: dict[str, Any], tokens: list[str], start: int = 0) -> dict[str, Any] | None:
+    if not req.get("logprobs"):
+        return None
+    top = int(req.get("top_logprobs") or 0)
+    return {"content": [_token_logprobs(start + i, t, top) for i, t in enumerate(tokens)], "refusal": None}
+
+
+def _completion(model: str, tokens: list[str], b: Behaviour, req: dict[str, Any] | None = None) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": "".join(tokens)}
     if b.reasoning:
         message[b.reasoning_field] = "".join(b.reasoning)
@@ -244,6 +273,9 @@ def _completion(model: str, tokens: list[str], b: Behaviour) -> dict[str, Any]:
         "model": model,
         "choices": [{"index": 0, "message": message, "finish_reason": b.finish_reason if b.finish else None}],
     }
+    logprobs = _logprobs(req or {}, tokens)
+    if logprobs is not None:
+        out["choices"][0]["logprobs"] = logprobs
     if b.usage:
         out["usage"] = {
             "prompt_tokens": 11,
@@ -253,14 +285,18 @@ def _completion(model: str, tokens: list[str], b: Behaviour) -> dict[str, Any]:
     return out
 
 
-def _chunk(model: str, delta: dict[str, Any], finish: str | None = None) -> bytes:
-    obj = {
+def _chunk(
+    model: str, delta: dict[str, Any], finish: str | None = None, logprobs: dict[str, Any] | None = None
+) -> bytes:
+    obj: dict[str, Any] = {
         "id": "chatcmpl-standin",
         "object": "chat.completion.chunk",
         "created": 1700000000,
         "model": model,
         "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
     }
+    if logprobs is not None:
+        obj["choices"][0]["logprobs"] = logprobs
     return b"data: " + json.dumps(obj).encode() + b"\n\n"
 
 
@@ -274,7 +310,7 @@ class _Cut(Exception):
     pass
 
 
-async def _stream(model: str, tokens: list[str], b: Behaviour, include_usage: bool, mark=None):  # type: ignore[no-untyped-def]
+async def _stream(model: str, tokens: list[str], b: Behaviour, include_usage: bool, mark=None, req=None):  # type: ignore[no-untyped-def]
     if b.first_token_delay:
         await asyncio.sleep(b.first_token_delay)
     yield _chunk(model, {"role": "assistant", "content": ""})
@@ -285,7 +321,9 @@ async def _stream(model: str, tokens: list[str], b: Behaviour, include_usage: bo
     for i, call in enumerate(b.tool_calls or ()):
         fn = call["function"]
         args = fn["arguments"]
-        half = len(args) // 2
+        n = max(1, b.arg_fragments)
+        cuts = [len(args) * k // n for k in range(n + 1)]
+        pieces = [args[cuts[k] : cuts[k + 1]] for k in range(n)]
         yield _chunk(
             model,
             {
@@ -294,12 +332,15 @@ async def _stream(model: str, tokens: list[str], b: Behaviour, include_usage: bo
                         "index": i,
                         "id": call["id"],
                         "type": "function",
-                        "function": {"name": fn["name"], "arguments": args[:half]},
+                        "function": {"name": fn["name"], "arguments": pieces[0]},
                     }
                 ]
             },
         )
-        yield _chunk(model, {"tool_calls": [{"index": i, "function": {"arguments": args[half:]}}]})
+        for piece in pieces[1:]:
+            yield _chunk(model, {"tool_calls": [{"index": i, "function": {"arguments": piece}}]})
+            if b.token_interval:
+                await asyncio.sleep(b.token_interval)
     for sent, t in enumerate(tokens):
         if b.cut_after is not None and sent >= b.cut_after:
             raise _Cut("connection cut by the stand-in")
@@ -312,7 +353,7 @@ async def _stream(model: str, tokens: list[str], b: Behaviour, include_usage: bo
             else:
                 yield b'data: {"error": {"message": "upstream overloaded", "type": "server_error"}}\n\n'
             return
-        yield _chunk(model, {"content": t})
+        yield _chunk(model, {"content": t}, logprobs=_logprobs(req or {}, [t], sent))
         if b.token_interval:
             await asyncio.sleep(b.token_interval)
         if sent == 0:

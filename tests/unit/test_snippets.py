@@ -221,3 +221,40 @@ def test_python_snippets_import_only_what_they_use(provider_id: str, language: s
                            "snippet.py", "-"], input=code, capture_output=True, text=True, timeout=60)  # fmt: skip
     assert lint.returncode == 0, lint.stdout
     assert ("import os" in code) == (provider.key_env is not None)
+
+
+TOOL_CALLS = [
+    {"id": "call_w", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}},
+    {"id": "call_t", "type": "function", "function": {"name": "get_time", "arguments": "{}"}},
+]
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_tool_conversation_snippets_send_the_apps_body(
+    language: str, stream: bool, stand_in: StandIn, oxen: Provider, tmp_path: Path, request_validator: object
+) -> None:
+    """Tools, tool choice, the assistant's tool_calls and both tool messages, in every language (#15)."""
+    from lib.tools import EXAMPLE_TOOLS
+
+    tools = [*json.loads(EXAMPLE_TOOLS), {"type": "function", "function": {"name": "get_time"}}]
+    sent = [
+        Message("user", "Weather and time in Paris?"),
+        Message("assistant", "", tool_calls=TOOL_CALLS),
+        Message("tool", '{"sky": "clear"}', tool_call_id="call_w"),
+        Message("tool", "14:05", tool_call_id="call_t"),
+    ]
+    choice = {"type": "function", "function": {"name": "get_weather"}}
+    params = {"stream": stream, "tools": tools, "tool_choice": choice, "parallel_tool_calls": False}
+    wire = to_http(ChatRequest(oxen, "gpt-oss-120b", sent, params))
+    request_validator.validate(wire.body)  # type: ignore[attr-defined]
+    done = run_snippet(render(wire, language), language, tmp_path)
+    assert done.returncode == 0, done.stderr
+    if language not in ("curl", "httpie"):
+        assert 'Tool results: call_w={"sky": "clear"} call_t=14:05' in done.stdout
+    [received] = stand_in.chat_requests()
+    if language == "openai":
+        assert dict(pairs(received.body)) == dict(pairs(json.dumps(wire.body)))  # type: ignore[arg-type]
+    else:
+        js = language == "javascript"
+        assert pairs(received.body, js) == pairs(json.dumps(wire.body), js)

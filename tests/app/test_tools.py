@@ -1,0 +1,103 @@
+"""Beyond text in the Playground (AppTest on the stand-in): the Tools editor's sentences, tool-call
+cards, "Tool result" fields and "Send tool results", Mock tools running a demo by itself, the schema
+check of a structured answer, and token probabilities drawn."""
+
+from __future__ import annotations
+
+import json
+
+from streamlit.testing.v1 import AppTest
+
+from lib import tools
+from tests.app.conftest import MakeApp
+from tests.support.apptest import button, curl_code, send
+from tests.support.stand_in import Behaviour, StandIn
+from ui import keys
+
+OxenApp = MakeApp
+PLAIN = "plain-chat-model"
+WEATHER = {"id": "call_w", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}
+SECOND = {"id": "call_p", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Rome"'}}
+
+
+def tools_on(at: AppTest) -> AppTest:
+    at.text_area(key=keys.param("tools")).set_value(tools.EXAMPLE_TOOLS).run()
+    return at
+
+
+def test_tools_editor_says_each_problem_and_blocks_sending(oxen_app: OxenApp, stand_in: StandIn) -> None:
+    at = oxen_app(PLAIN)
+    at.text_area(key=keys.param("tools")).set_value('[{"type": "tool", "function": {}}]').run()
+    said = [e.value for e in at.error]
+    assert "Tools[0].function: 'name' is a required property." in said
+    assert "Tools[0].type: 'tool' is not one of ['function']." in said
+    send(at, "hi")
+    assert stand_in.chat_requests() == []
+    assert any("Not sent: Tools[0]" in e.value for e in at.error)
+
+
+def test_two_calls_then_results_typed_in_continue_the_conversation(oxen_app: OxenApp, stand_in: StandIn) -> None:
+    at = tools_on(oxen_app(PLAIN))
+    at.selectbox(key=keys.param("tool_choice")).set_value("required").run()
+    at.selectbox(key=keys.param("parallel_tool_calls")).set_value(True).run()
+    assert '"tool_choice": "required"' in curl_code(at) and '"parallel_tool_calls": true' in curl_code(at)
+    stand_in.then(Behaviour(tokens=[], tool_calls=[WEATHER, SECOND], arg_fragments=5))
+    send(at, "Weather in Paris and Rome?")
+    cards = [c.value for m in at.chat_message if m.name == "assistant" for c in m.code]
+    assert cards == ['{\n  "city": "Paris"\n}', '{"city": "Rome"']
+    assert any("not valid JSON" in w.value for w in at.warning)  # the second call's arguments are cut
+    fields = [t for t in at.text_area if t.label == "Tool result"]
+    assert len(fields) == 2
+    fields[0].set_value("sunny")
+    fields[1].set_value("rain")
+    button(at, "Send tool results").click().run()
+    second = stand_in.chat_requests()[-1].json()
+    assert [m["role"] for m in second["messages"]] == ["user", "assistant", "tool", "tool"]
+    assert second["messages"][1]["tool_calls"][1]["function"]["arguments"] == '{"city": "Rome"'
+    assert [m["content"] for m in second["messages"][2:]] == ["sunny", "rain"]
+    assert any(
+        "Tool results: call_w=sunny call_p=rain" in m.markdown[0].value
+        for m in at.chat_message
+        if m.name == "assistant" and m.markdown
+    )
+    assert '"role": "tool"' in curl_code(at) and "Send tool results" not in [b.label for b in at.button]
+
+
+def test_mock_tools_runs_the_demo_by_itself(oxen_app: OxenApp, stand_in: StandIn) -> None:
+    at = tools_on(oxen_app(PLAIN))
+    at.toggle(key=keys.param("mock_tools")).set_value(True).run()
+    stand_in.then(Behaviour(tokens=[], tool_calls=[WEATHER]))
+    send(at, "Weather in Paris?")
+    requests = stand_in.chat_requests()
+    assert len(requests) == 2  # the call, then the canned result sent back without a click
+    last = requests[-1].json()["messages"][-1]
+    assert last == {"role": "tool", "content": json.dumps({"temperature": 21, "unit": "celsius", "sky": "clear"}),
+                    "tool_call_id": "call_w"}  # fmt: skip
+    assert [t for t in at.text_area if t.label == "Tool result"] == []
+
+
+def test_structured_answer_is_checked_against_the_schema(oxen_app: OxenApp, stand_in: StandIn) -> None:
+    at = oxen_app(PLAIN)
+    at.selectbox(key=keys.param("response_format")).set_value("json_schema").run()
+    schema = {"type": "object", "properties": {"mood": {"enum": ["happy", "sad"]}}, "required": ["mood"]}
+    at.text_area(key=keys.param("response_format", "schema")).set_value(json.dumps(schema)).run()
+    stand_in.then(Behaviour(tokens=['{"mood": ', '"happy"}']), Behaviour(tokens=['{"mood": "bored"}']))
+    send(at, "How are you?")
+    assert [s.value for s in at.success] == ["Valid against the schema."]
+    assert '{\n  "mood": "happy"\n}' in [c.value for c in at.code]
+    send(at, "And now?")
+    said = [e.value for e in at.error]
+    assert any(e.startswith("Not valid against the schema: 1 error.") and "$.mood: 'bored' is not one of" in e
+               for e in said)  # fmt: skip
+
+
+def test_token_probabilities_are_asked_for_and_drawn(oxen_app: OxenApp, stand_in: StandIn) -> None:
+    at = oxen_app(PLAIN)
+    at.toggle(key=keys.param("logprobs")).set_value(True).run()
+    at.number_input(key=keys.param("top_logprobs")).set_value(2).run()
+    send(at, "two words")
+    body = stand_in.chat_requests()[-1].json()
+    assert (body["logprobs"], body["top_logprobs"]) == (True, 2)
+    drawn = [h.proto.body for h in at.get("html") if "wb-tok" in h.proto.body]
+    assert len(drawn) == 1 and drawn[0].count('class="wb-tok"') == 4  # "You", " said:", " two", " words"
+    assert 'data-tip="␣two 81.9%\nAlternatives: two#1 40.7%"' in drawn[0]
