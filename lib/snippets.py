@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
+from lib.images import data_urls, file_name
 from lib.request import HttpRequest
 
 
@@ -62,23 +63,106 @@ def _shell_credential(c: Credential, sep: str) -> str:
     return f'"{head}${c.env}"' if _PLAIN.match(head) else f'{shell_quote(head)}"${c.env}"'
 
 
+class _Image(NamedTuple):
+    """An image a snippet reads from a file next to it, in place of its data URL in the body."""
+
+    marker: str  # how the placeholder string is written in JSON (and Python) text, quotes included
+    file: str
+    media_type: str
+    var: str  # the shell variable holding its base64
+
+
+def _images(req: HttpRequest) -> tuple[HttpRequest, list[_Image]]:
+    """The request with each image data URL replaced by a placeholder, and the images: snippets read
+    them from files (lib.images.files_for writes them), never paste a megabyte of base64 into code."""
+    urls = data_urls(req.body)
+    if not urls:
+        return req, []
+    images, placeholder = [], {}
+    for i, url in enumerate(urls, 1):
+        media_type = url.removeprefix("data:").split(";")[0]
+        name = file_name(i, media_type)
+        placeholder[url] = f"\x00{name}\x00"  # a control character: never in a real body's text
+        images.append(_Image(json.dumps(placeholder[url]), name, media_type, f"IMAGE_{i}"))
+
+    def swap(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: swap(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [swap(v) for v in value]
+        return placeholder.get(value, value) if isinstance(value, str) else value
+
+    return replace(req, body=swap(req.body)), images
+
+
+def _shell_body(text: str, images: list[_Image]) -> tuple[list[str], str]:
+    """Lines reading each image's base64 into a variable, and `printf` arguments writing the body
+    (a builtin: no limit on the size of its arguments, unlike curl's own)."""
+    reads = [f"{i.var}=\"$(base64 < {shell_quote(i.file)} | tr -d '\\n')\"" for i in images]
+    args = []
+    for image in images:
+        before, text = text.split(image.marker, 1)
+        args += [shell_quote(before + f'"data:{image.media_type};base64,'), f'"${image.var}"']
+        text = '"' + text
+    args.append(shell_quote(text))
+    return ["# The images are read from the files next to this script (run it from its folder).", *reads], (
+        "printf '%s' " + " ".join(args)
+    )
+
+
 def curl(req: HttpRequest) -> str:
+    req, images = _images(req)
     lines = [f"curl{' -N' if _streaming(req) else ''} -X {req.method} {shell_quote(req.url)}"]
     lines += [f"-H {shell_quote(f'{k}: {v}')}" for k, v in req.headers.items()]
     lines += [f"-H {_shell_credential(c, ': ')}" for c in credentials(req)]
+    if images:
+        reads, printf = _shell_body(_json(req.body), images)
+        return "\n".join(reads) + f"\n{printf} |\n" + " \\\n  ".join([*lines, "--data-binary @-"])
     if req.body is not None:
         lines.append(f"-d {shell_quote(_json(req.body))}")
     return " \\\n  ".join(lines)
 
 
 def httpie(req: HttpRequest) -> str:
+    req, images = _images(req)
     parts = [f"http{' --stream' if _streaming(req) else ''} {req.method} {shell_quote(req.url)}"]
     parts += [shell_quote(f"{k}:{v}") for k, v in req.headers.items()]
     parts += [_shell_credential(c, ":") for c in credentials(req)]
     code = " \\\n  ".join(parts)
+    if images:  # HTTPie sends stdin as the body, as is
+        reads, printf = _shell_body(_json(req.body), images)
+        return "\n".join(reads) + f"\n{printf} |\n" + code
     if req.body is not None:
         code += f" \\\n  <<< {shell_quote(_json(req.body))}"  # HTTPie sends stdin as the body, as is
     return code
+
+
+_PY_IMAGE = [
+    "",
+    "",
+    "def image_url(name, media_type):",
+    '    """An image next to this script, as a data URL."""',
+    "    data = base64.b64encode((Path(__file__).parent / name).read_bytes()).decode()",
+    '    return f"data:{media_type};base64,{data}"',
+    "",
+    "",
+    "",
+]
+
+
+def _py_images(code: str, images: list[_Image], before: str) -> str:
+    """Python code reading its images from files: the imports, `image_url()` before the line that
+    starts with `before`, and a call in place of each placeholder."""
+    if not images:
+        return code
+    for image in images:
+        code = code.replace(image.marker, f"image_url({_py(image.file)}, {_py(image.media_type)})")
+    head, _, rest = code.partition("\n" + before)
+    lines = [line for line in head.split("\n") if line]
+    stdlib = [line for line in lines if line in ("import json", "import os")] + ["import base64"]
+    others = [line for line in lines if line not in stdlib]  # the third-party imports: requests, openai
+    imports = [*sorted(stdlib, key=lambda line: line.split()[1]), "from pathlib import Path", "", *others, ""]
+    return "\n".join(imports) + "\n".join(_PY_IMAGE) + before + rest
 
 
 def _py(value: Any, level: int = 0) -> str:
@@ -105,6 +189,11 @@ def _py_credential(c: Credential) -> str:
 
 
 def python_requests(req: HttpRequest) -> str:
+    req, images = _images(req)
+    return _py_images(_python_requests(req), images, "url = ")
+
+
+def _python_requests(req: HttpRequest) -> str:
     creds = credentials(req)
     out = ["import json" if _streaming(req) else "", "import os" if creds else "", "", "import requests", ""]
     out = [line for i, line in enumerate(out) if line or (i > 1 and out[i - 1])]
@@ -187,6 +276,11 @@ def _drops_authorization(req: HttpRequest) -> bool:
 
 
 def python_openai(req: HttpRequest) -> str:
+    req, images = _images(req)
+    return _py_images(_python_openai(req), images, "client = ")
+
+
+def _python_openai(req: HttpRequest) -> str:
     parts = urlsplit(req.url)
     query = dict(parse_qsl(parts.query, keep_blank_values=True))
     if req.body is not None:
@@ -233,7 +327,25 @@ def _js_key(name: str) -> str:
     return name if re.match(r"^[A-Za-z_$][A-Za-z0-9_$]*$", name) else json.dumps(name)
 
 
+_JS_IMAGE = [
+    'import { readFileSync } from "node:fs";',
+    "",
+    "// An image next to this script, as a data URL.",
+    "const imageUrl = (name, type) =>",
+    '  `data:${type};base64,${readFileSync(new URL(name, import.meta.url)).toString("base64")}`;',
+    "",
+]
+
+
 def javascript(req: HttpRequest) -> str:
+    req, images = _images(req)
+    code = _javascript(req)
+    for image in images:
+        code = code.replace(image.marker, f"imageUrl({json.dumps(image.file)}, {json.dumps(image.media_type)})")
+    return "\n".join(_JS_IMAGE) + "\n" + code if images else code
+
+
+def _javascript(req: HttpRequest) -> str:
     headers = [f"    {json.dumps(k)}: {json.dumps(v)}," for k, v in req.headers.items()]
     headers += [f"    {_js_key(c.name)}: {_js_credential(c)}," for c in credentials(req)]
     out = [f"const response = await fetch({json.dumps(req.url)}, {{", f'  method: "{req.method}",', "  headers: {"]
