@@ -16,7 +16,7 @@ from lib.curl_import import CurlImportError, import_curl
 from lib.params import ParamSpec, specs_for
 from lib.request import ChatRequest
 from lib.share import SHARE_KEYS, Setup, stale_keys, to_query
-from ui import chat, custom_setup, form, history_state, keys, state, tools_view
+from ui import attachments, chat, custom_setup, form, history_state, keys, state, tools_view
 from ui.api_panel import api_call_panel
 from ui.sidebar import ensure_local
 from ui.state import Connection, meter_for, new_message, providers, set_later
@@ -143,8 +143,9 @@ def side_panel() -> None:
     """Import, parameters, variables and the API call: redrawn alone when one of them changes."""
     with st.expander("Import cURL"):
         import_box()
-    with st.expander("Tools and token probabilities", expanded=False):
+    with st.expander("Tools, images and token probabilities", expanded=False):
         tools_view.draw()
+        attachments.toggle(conn.model_info if conn else None)
     with st.expander("Parameters", expanded=True):
         params = parameters()
     keep_address_bar_current(conn, params)
@@ -247,10 +248,13 @@ with chat_col:
     chat_box = st.container(height=480, key=chat.CHAT_BOX, border=True, autoscroll=False)
     actions = st.container()
     # A message goes into the conversation at once; the answer streams below it in this same run.
-    prompt = st.chat_input("Send a message…", key=keys.CHAT_INPUT, submit_mode="stop", disabled=conn is None)
+    prompt = st.chat_input("Send a message…", key=keys.CHAT_INPUT, submit_mode="stop", disabled=conn is None,
+                           **attachments.chat_input_args(conn.model_info if conn else None))  # fmt: skip
 ask = bool(prompt)
 if prompt:
-    messages.append(new_message("user", prompt))
+    text, images = attachments.received(prompt)  # the chat input's text and its images, kept as files
+    messages.append(new_message("user", text))
+    messages[-1].attachments = images
     ss.pop(keys.CLEARED, None)
 if ss.pop(keys.RETRY, False):
     conversation.drop_failed_answer(messages)  # a retry replaces the answer it retries

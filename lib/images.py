@@ -125,3 +125,77 @@ def files_for(body: Any) -> dict[str, bytes]:
         media_type, data = split_data_url(url)
         out[file_name(i, media_type)] = data
     return out
+
+
+def model_takes_images(model_info: dict[str, Any] | None) -> bool:
+    """Whether the model card says the model takes images: Oxen's `capabilities.input`, OpenRouter's
+    `architecture.input_modalities`, or a plain `input_modalities`."""
+    if not model_info:
+        return False
+    caps = model_info.get("capabilities")
+    arch = model_info.get("architecture")
+    for inputs in (
+        caps.get("input") if isinstance(caps, dict) else None,
+        arch.get("input_modalities") if isinstance(arch, dict) else None,
+        model_info.get("input_modalities"),
+    ):
+        if isinstance(inputs, list) and "image" in inputs:
+            return True
+    return False
+
+
+REFERENCE = "workbench-image:"  # a stored request's image: "workbench-image:<media type>:<sha256>"
+
+
+def _map_urls(body: Any, change: Any) -> Any:
+    """The body with each image part's URL passed through `change` (other values as they are)."""
+    if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
+        return body
+
+    def part(p: Any) -> Any:
+        url = (p.get("image_url") or {}).get("url") if isinstance(p, dict) and p.get("type") == "image_url" else None
+        if not isinstance(url, str):
+            return p
+        return {**p, "image_url": {**p["image_url"], "url": change(url)}}
+
+    def message(m: Any) -> Any:
+        if isinstance(m, dict) and isinstance(m.get("content"), list):
+            return {**m, "content": [part(p) for p in m["content"]]}
+        return m
+
+    return {**body, "messages": [message(m) for m in body["messages"]]}
+
+
+def to_references(body: Any) -> Any:
+    """A body to store: each image data URL becomes a reference to its file beside the store (kept if
+    it is not there yet), so history, exports and snapshots never hold the image itself."""
+
+    def change(url: str) -> str:
+        if not url.startswith("data:"):
+            return url
+        try:
+            media_type, data = split_data_url(url)
+        except ValueError:
+            return url
+        sha = hashlib.sha256(data).hexdigest()
+        path = path_of({"sha256": sha, "media_type": media_type})
+        if not path.exists() and media_type in MEDIA_TYPES:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        return f"{REFERENCE}{media_type}:{sha}"
+
+    return _map_urls(body, change)
+
+
+def from_references(body: Any) -> Any:
+    """A stored body as it was sent: each reference read back into a data URL (left as it is when
+    its file is gone)."""
+
+    def change(url: str) -> str:
+        if not url.startswith(REFERENCE):
+            return url
+        media_type, _, sha = url.removeprefix(REFERENCE).rpartition(":")
+        data = read({"sha256": sha, "media_type": media_type})
+        return data_url(media_type, data) if data is not None else url
+
+    return _map_urls(body, change)

@@ -28,7 +28,7 @@ from lib.providers import Provider
 from lib.request import ChatRequest
 from lib.safe_markdown import safe_markdown
 from lib.store import RunWriter
-from ui import form, keys, logprobs_view, tools_view
+from ui import attachments, form, keys, logprobs_view, tools_view
 from ui.live_markdown import LiveMarkdown, LiveReasoning
 from ui.state import set_later
 
@@ -247,6 +247,8 @@ def render_message(msg: ChatMessage, messages: list[ChatMessage] | None = None) 
             logprobs_view.draw(msg)
         elif msg.content:
             st.markdown(safe_markdown(msg.content))
+        if msg.attachments:
+            attachments.thumbnails(msg.attachments)
         if msg.tool_calls:
             tools_view.cards(msg)
             if messages is not None and not editing and tools_view.pending(messages) is msg:

@@ -282,9 +282,11 @@ def _save_messages(s: Store, conversation_id: str, messages: list[ChatMessage]) 
         if held is not None and (held[1] is None or held[1] == msg.content):
             parent = held[0]
             continue
-        if not msg.content:  # an answer that was never sent ("Not sent: …") is no history
+        if not (msg.content or msg.attachments or msg.role == "tool"):  # never sent ("Not sent: …")
             continue
-        stored = s.add_message(owner(), conversation_id, msg.role, msg.content, parent_id=parent)
+        stored = s.add_message(owner(), conversation_id, msg.role, msg.content, parent_id=parent,
+                               tool_call_id=msg.tool_call_id, name=msg.name, tool_calls=msg.tool_calls,
+                               attachments=msg.attachments)  # fmt: skip
         ids[msg.id] = [stored.id, msg.content]
         parent = stored.id
     return parent

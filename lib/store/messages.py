@@ -22,7 +22,7 @@ DEFAULTS: dict[str, Any] = {
     "request": None, "max_tokens": None, "ttft": None, "latency": None, "tokens_per_s": None, "cost": None,
     "prompt_tokens": None, "completion_tokens": None, "total_tokens": None, "usage_source": None,
     "compare_group": None, "compare_pane": None, "batch_id": None, "batch_row": None, "runner": None,
-    "finished_at": None,
+    "finished_at": None, "logprobs": None, "attachments": None,
 }  # fmt: skip
 _TEXT = ("content", "reasoning", "refusal", "error", "name")
 
@@ -120,12 +120,14 @@ class Messages(Conversations):
         name: str | None = None,
         tool_call_id: str | None = None,
         tool_calls: list[dict[str, Any]] | None = None,
+        attachments: list[dict[str, Any]] | None = None,
     ) -> StoredMessage:
-        """Append a typed (or tool) message; `parent_id` LATEST follows the newest message."""
+        """Append a typed (or tool) message; `parent_id` LATEST follows the newest message.
+        `attachments`: its images' records (the files stay beside the store, lib/images.py)."""
         with self._write() as conn:
             conversation = self._conversation(conn, owner, conversation_id)
             values = {"role": role, "content": content, "name": name, "tool_call_id": tool_call_id,
-                      "tool_calls": tool_calls or None}  # fmt: skip
+                      "tool_calls": tool_calls or None, "attachments": attachments or None}  # fmt: skip
             message_id = self._insert_message(conn, owner, conversation, values, parent_id)
         return self.get_message(owner, message_id)
 

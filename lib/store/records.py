@@ -124,6 +124,8 @@ class StoredMessage:
     created_at: datetime = EPOCH
     updated_at: datetime = EPOCH
     finished_at: datetime | None = None
+    logprobs: list[dict[str, Any]] | None = None  # the answer's tokens and their alternatives
+    attachments: list[dict[str, Any]] = field(default_factory=list)  # images: records of files beside the store
 
     @property
     def is_run(self) -> bool:
@@ -161,7 +163,19 @@ class StoredMessage:
             metrics=Metrics(**vars(self.metrics)) if self.is_run else None,
             usage=self.usage,
             max_tokens=self.max_tokens,
+            tool_calls=list(self.tool_calls) or None,
+            tool_call_id=self.tool_call_id,
+            name=self.name,
+            logprobs=self.logprobs,
+            attachments=list(self.attachments),
+            response_format=self._response_format(),
         )
+
+    def _response_format(self) -> dict[str, Any] | None:
+        """What a run's answer was asked for (its schema check on reopen): the body's response format."""
+        body = (self.request or {}).get("body")
+        value = body.get("response_format") if isinstance(body, dict) else None
+        return value if isinstance(value, dict) else None
 
     @classmethod
     def from_row(cls, row: Any) -> StoredMessage:
@@ -199,6 +213,8 @@ class StoredMessage:
             created_at=_utc(row.created_at),
             updated_at=_utc(row.updated_at),
             finished_at=utc(row.finished_at),
+            logprobs=list(row.logprobs) if isinstance(row.logprobs, list) else None,
+            attachments=[a for a in row.attachments or [] if isinstance(a, dict)],
         )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from lib.headers import MASK, SecretHeader, is_secret
+from lib.images import from_references, to_references
 from lib.providers import Extras
 from lib.request import HttpRequest
 from lib.share import Setup, shared_extras
@@ -115,7 +116,7 @@ def request_json(wire: HttpRequest) -> dict[str, Any]:
         "method": wire.method,
         "url": _url(wire.url),
         "headers": _headers(wire.headers, wire.auth_header),
-        "body": wire.body,
+        "body": to_references(wire.body),  # images as references to their files (lib/images.py)
         "key_env": wire.key_env,
         "auth_header": wire.auth_header,
         "auth_prefix": wire.auth_prefix,
@@ -136,7 +137,7 @@ def request_from_json(data: dict[str, Any]) -> HttpRequest:
         method=str(data.get("method") or "POST"),
         url=str(data.get("url") or ""),
         headers=headers,
-        body=body if isinstance(body, dict) else None,
+        body=from_references(body) if isinstance(body, dict) else None,
         key_env=data.get("key_env") if isinstance(data.get("key_env"), str) else None,
         auth_header=str(data.get("auth_header") or "Authorization"),
         auth_prefix=str(data.get("auth_prefix") if data.get("auth_prefix") is not None else "Bearer "),

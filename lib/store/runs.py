@@ -78,6 +78,8 @@ def answer_values(message: ChatMessage) -> dict[str, Any]:
         "reasoning": text(message.reasoning),
         "refusal": text(message.refusal),
         "other_parts": list(message.other_parts) or None,
+        "tool_calls": message.tool_calls or None,  # with the ids a tool message answers (lib/tools.py)
+        "logprobs": message.logprobs or None,
         "status": status,
         "finish_reason": message.finish_reason,
         "error": text(message.error) if message.error else None,
@@ -168,7 +170,7 @@ class RunWriter:
         if not self._close():
             return None
         values = answer_values(message)
-        if result is not None:
+        if result is not None and not values["tool_calls"]:
             values["tool_calls"] = tool_calls_json(result)
         return self._end(values)
 

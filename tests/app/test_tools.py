@@ -5,7 +5,9 @@ check of a structured answer, and token probabilities drawn."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib import tools
@@ -101,3 +103,33 @@ def test_token_probabilities_are_asked_for_and_drawn(oxen_app: OxenApp, stand_in
     drawn = [h.proto.body for h in at.get("html") if "wb-tok" in h.proto.body]
     assert len(drawn) == 1 and drawn[0].count('class="wb-tok"') == 4  # "You", " said:", " two", " words"
     assert 'data-tip="␣two 81.9%\nAlternatives: two#1 40.7%"' in drawn[0]
+
+
+def test_tools_calls_results_and_logprobs_come_back_on_reopen(
+    oxen_app: OxenApp, make_app: MakeApp, stand_in: StandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))  # a history of this test's own
+    monkeypatch.delenv("WORKBENCH_DATABASE_URL", raising=False)
+    at = tools_on(oxen_app(PLAIN))
+    at.toggle(key=keys.param("logprobs")).set_value(True).run()
+    stand_in.then(Behaviour(tokens=[], tool_calls=[WEATHER]))
+    send(at, "Weather in Paris?")
+    [field] = [t for t in at.text_area if t.label == "Tool result"]
+    field.set_value("sunny")
+    button(at, "Send tool results").click().run()
+    cid = at.query_params["c"][0] if isinstance(at.query_params["c"], list) else at.query_params["c"]
+
+    again = make_app(c=cid).run()
+    assert [m.name for m in again.chat_message] == ["user", "assistant", "tool", "assistant"]
+    assert [c.value for c in again.chat_message[1].code] == ['{\n  "city": "Paris"\n}']
+    assert [c.value for c in again.chat_message[2].code] == ["sunny"]
+    assert "Send tool results" not in [b.label for b in again.button]  # answered
+    drawn = [h.proto.body for h in again.get("html") if "wb-tok" in h.proto.body]
+    assert len(drawn) == 1 and "call_w=sunny</span>" in drawn[0]  # "Tool results: call_w=sunny", token by token
+    assert json.loads(again.text_area(key=keys.param("tools")).value) == json.loads(tools.EXAMPLE_TOOLS)
+    assert again.toggle(key=keys.param("logprobs")).value is True
+    send(again, "And tomorrow?")
+    body = stand_in.chat_requests()[-1].json()
+    assert [m["role"] for m in body["messages"]] == ["user", "assistant", "tool", "assistant", "user"]
+    assert body["messages"][1]["tool_calls"] == [WEATHER] and body["messages"][2]["tool_call_id"] == "call_w"
+    assert body["tools"] == json.loads(tools.EXAMPLE_TOOLS) and body["logprobs"] is True

@@ -132,3 +132,31 @@ def test_a_big_image_still_runs_from_the_shell(home: Path, stand_in: StandIn, ox
         assert done.returncode == 0, done.stderr
         [received] = stand_in.chat_requests()
         assert received.json() == wire.body
+
+
+def test_history_keeps_images_as_files_and_the_request_without_base64(home: Path, oxen: Provider) -> None:
+    from lib.store import LOCAL_OWNER, open_store
+    from lib.store.export import conversation_json
+
+    store = open_store(f"sqlite:///{home / 'workbench.db'}", interrupt=False)
+    try:
+        request = two_image_request(oxen)
+        png = images.attach("a.png", picture("PNG", color="red"))  # the same files two_image_request kept
+        jpg = images.attach("b.jpg", picture("JPEG", (12, 9), "blue"))
+        conversation = store.create_conversation(LOCAL_OWNER)
+        store.add_message(LOCAL_OWNER, conversation.id, "user", "What differs?", attachments=[png, jpg])
+        wire = to_http(request)
+        writer = store.start_run(LOCAL_OWNER, conversation.id, wire, provider="oxen")
+        writer.stop("complete")
+        user, run = store.thread(LOCAL_OWNER, conversation.id)
+        assert user.to_chat_message().attachments == [png, jpg]
+        assert run.request is not None and "base64" not in json.dumps(run.request)
+        assert run.request["body"]["messages"][1]["content"][1]["image_url"]["url"] == (
+            f"workbench-image:image/png:{png['sha256']}"
+        )
+        restored = run.http_request()
+        assert restored is not None and restored.body == wire.body  # the snippets get the images back
+        exported = conversation_json(store.get_conversation(LOCAL_OWNER, conversation.id), [user, run])
+        assert "base64" not in json.dumps(exported)
+    finally:
+        store.close()
