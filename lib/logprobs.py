@@ -44,8 +44,9 @@ def percent(prob: float) -> str:
 
 
 def shown(text: str) -> str:
-    """A token as a person reads it in a list: whitespace made visible."""
-    return text.replace(" ", "␣").replace("\n", "↵").replace("\t", "⇥") or "∅"
+    """A token as a person reads it in a list: quoted (a comma alternative reads as one), whitespace
+    made visible; an empty one (a piece of a multi-byte character) as ∅."""
+    return "“" + text.replace(" ", "␣").replace("\n", "↵").replace("\t", "⇥") + "”" if text else "∅"
 
 
 def tip(token: Token) -> str:

@@ -80,7 +80,6 @@ def draw() -> None:
         mock_problem = tools.parse_mocks(ss[_key(MOCK_RESULTS)])[1]
         if mock_problem:
             st.error(mock_problem)
-    st.divider()
     ss.setdefault(_key(LOGPROBS), False)
     st.toggle("Show token probabilities", key=_key(LOGPROBS),
               help="Sends `logprobs` and `top_logprobs`: each answer token is shaded by its probability.")  # fmt: skip

@@ -102,7 +102,7 @@ def test_token_probabilities_are_asked_for_and_drawn(oxen_app: OxenApp, stand_in
     assert (body["logprobs"], body["top_logprobs"]) == (True, 2)
     drawn = [h.proto.body for h in at.get("html") if "wb-tok" in h.proto.body]
     assert len(drawn) == 1 and drawn[0].count('class="wb-tok"') == 4  # "You", " said:", " two", " words"
-    assert 'data-tip="␣two 81.9%\nAlternatives: two#1 40.7%"' in drawn[0]
+    assert 'data-tip="“␣two” 81.9%\nAlternatives: “two#1” 40.7%"' in drawn[0]
 
 
 def test_tools_calls_results_and_logprobs_come_back_on_reopen(

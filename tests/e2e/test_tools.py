@@ -109,7 +109,7 @@ def test_token_probabilities_shade_the_answer_and_a_hovered_token_lists_alternat
     expect(token).to_have_text(" two")
     token.hover()
     tip = token.evaluate("el => getComputedStyle(el, '::after').content")
-    assert "␣two 81.9%" in tip and "Alternatives: two#1" in tip, tip
+    assert "“␣two” 81.9%" in tip and "Alternatives: “two#1”" in tip, tip
     shades = [tokens.nth(i).evaluate("el => getComputedStyle(el).backgroundColor") for i in range(4)]
     assert shades[0] == "rgba(255, 140, 0, 0)" and shades[2] != shades[0], shades  # sure: clear; less: orange
     body = stand_in.chat_requests()[-1].json()

@@ -51,9 +51,9 @@ def test_html_escapes_every_token_and_lists_alternatives() -> None:
     toks = [logprobs.Token("<b>", 0.5, [("<b>", 0.5), ('"x"', 0.25)]), logprobs.Token(" ok", 1.0, [])]
     out = logprobs.to_html(toks)
     assert "<b>" not in out.split("</style>", 1)[1].replace('<div class="wb-logprobs">', "")
-    assert "&lt;b&gt;" in out and "&quot;x&quot; 25.0%" in out and 'data-tip="␣ok 100.0%"' in out
+    assert "&lt;b&gt;" in out and "“&quot;x&quot;” 25.0%" in out and 'data-tip="“␣ok” 100.0%"' in out
     assert "rgba(255, 140, 0, 0.38)" in out and "rgba(255, 140, 0, 0.00)" in out
-    assert logprobs.table(toks)[0] == {"Token": "<b>", "Probability": "50.0%", "Alternatives": '"x" 25.0%'}
+    assert logprobs.table(toks)[0] == {"Token": "“<b>”", "Probability": "50.0%", "Alternatives": '“"x"” 25.0%'}
 
 
 def test_tiny_and_missing_probabilities() -> None:
