@@ -9,6 +9,7 @@ scope, so `ui.form.values()` sends them with the other parameters and a reload k
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import streamlit as st
@@ -148,10 +149,19 @@ def mocks() -> dict[str, Any] | None:
 
 
 # -- the conversation ------------------------------------------------------------------------------
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$])")
+
+
+def plain(text: str) -> str:
+    """Model text (a function name, a call id, a schema error quoting the answer) as literal Markdown:
+    every character Markdown could read as syntax escaped, so a name cannot become a link or markup."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
 def _card(call: dict[str, Any], final: bool, key: str | None) -> None:
     fn = call.get("function") or {}
     with st.container(border=True, key=key):
-        st.markdown(f":material/build: **{fn.get('name') or '…'}** · `{call.get('id') or 'no id'}`")
+        st.markdown(f":material/build: **{plain(fn.get('name') or '…')}** · {plain(call.get('id') or 'no id')}")
         args = tools.pretty_arguments(fn.get("arguments") or "")
         if args.valid:
             st.code(args.text, language="json")
@@ -248,7 +258,7 @@ def auto_answer(messages: list[ChatMessage]) -> bool:
 
 def tool_result(msg: ChatMessage) -> None:
     """A `tool` message: which call it answers, and the result as sent."""
-    st.caption(f":material/output: Result of **{msg.name or 'a tool'}** · `{msg.tool_call_id or ''}`")
+    st.caption(f":material/output: Result of **{plain(msg.name or 'a tool')}** · {plain(msg.tool_call_id or '')}")
     st.code(msg.content or " ", language="json" if _is_json(msg.content) else None, wrap_lines=True)
 
 
@@ -269,6 +279,7 @@ def schema_check(msg: ChatMessage) -> None:
         if check.valid:
             st.success(check.summary, icon=":material/check_circle:")
         else:
-            st.error(check.summary + "\n\n" + "\n".join(f"- {e}" for e in check.errors), icon=":material/error:")
+            listed = "\n".join(f"- {plain(e)}" for e in check.errors)
+            st.error(check.summary + "\n\n" + listed, icon=":material/error:")
         if check.pretty is not None:
             st.code(check.pretty, language="json")
