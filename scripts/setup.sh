@@ -56,7 +56,7 @@ ensure_uv() {  # uv from PyPI, pinned with hashes, in a venv of its own shared b
 
 read_llama_pin() {  # sets LLAMA_VERSION and LLAMA_SHA256: llama-cpp-python's source release in uv.lock
   local pin
-  pin="$("$VENV/bin/python" - <<'EOF'
+  pin="$("$PY" - <<'EOF'
 import tomllib
 
 with open("uv.lock", "rb") as f:
@@ -85,23 +85,50 @@ ensure_llama_wheel() {  # the portable wheel, built once per machine into the us
   rm -rf "$tmp"
 }
 
-install_locked() {  # install_locked LOCK [UV OPTIONS]: the venv holds exactly LOCK's packages and llama.cpp
-  local lock=$1; shift
-  if [ ! -x "$VENV/bin/python" ]; then
-    say "creating $VENV"
-    "$UV" venv -q --clear --python "$PY" "$VENV"
-  fi
+install_locked() {  # install_locked NAME LOCK [UV OPTIONS]: the venv holds exactly LOCK's packages and llama.cpp
+  local name=$1 lock=$2; shift 2
   read_llama_pin
   ensure_llama_wheel
   # llama.cpp is not in the lock files: its wheel is built here, so its hash is this machine's, not
   # PyPI's (its source was checked against uv.lock before the build; its dependencies are in the lock).
   # Pinned to that file and its hash, it joins the same sync, so there is no moment without it.
-  local wheel
+  local wheel pin
   wheel="$(ls "$WHEELS"/llama_cpp_python-"$LLAMA_VERSION"-*.whl | head -n 1)"
   # Hashed once (0.2 s for 23 MB); the wheel is never rewritten in place, only moved in whole.
   [ -s "$wheel.sha256" ] || sha256sum "$wheel" | cut -d ' ' -f 1 > "$wheel.sha256"
-  printf 'llama-cpp-python @ file://%s --hash=sha256:%s\n' "$wheel" "$(cat "$wheel.sha256")" > "$VENV/.llama-wheel.txt"
+  pin="llama-cpp-python @ file://$wheel --hash=sha256:$(cat "$wheel.sha256")"
+  if [ ! -x "$VENV/bin/python" ]; then
+    # A new clone copies this machine's environment for the same lock, bytecode compiled, as hard
+    # links (about a second): a fresh venv would compile every module on the app's first start
+    # (2-3 s of the first answer) or at install (--compile-bytecode, about 17 s on 2 cores).
+    local ready
+    ready="$(ready_env "$name" "$lock" "$pin")"
+    rm -rf "$VENV"  # a half-made one (an interrupted set-up) would take the copy as a subfolder
+    cp -al "$ready" "$VENV" 2>/dev/null || { rm -rf "$VENV"; cp -a "$ready" "$VENV"; }
+  fi
+  printf '%s\n' "$pin" > "$VENV/.llama-wheel.txt"
   "$UV" pip sync -q --python "$VENV/bin/python" --require-hashes "$@" "$lock" "$VENV/.llama-wheel.txt"
+}
+
+ready_env() {  # ready_env NAME LOCK PIN: the path of this machine's environment for LOCK, made once
+  local name=$1 lock=$2 pin=$3 key dir tmp
+  key="$({ cat "$lock"; echo "$pin"; "$PY" -VV; echo "$UV_VERSION"; } | sha256sum | cut -c 1-16)"
+  dir="$CACHE/envs/$name-$key"
+  if [ ! -f "$dir/.ready" ]; then
+    say "preparing this machine's $name environment for this lock (once; later clones copy it)"
+    tmp="$dir.tmp.$$"
+    rm -rf "$tmp"
+    # Relocatable: its scripts (ruff, mypy, ...) find the copy's own python, wherever it is.
+    "$UV" venv -q --relocatable --python "$PY" "$tmp"
+    printf '%s\n' "$pin" > "$tmp/.llama-wheel.txt"
+    "$UV" pip sync -q --python "$tmp/bin/python" --require-hashes --compile-bytecode "$lock" "$tmp/.llama-wheel.txt"
+    touch "$tmp/.ready"
+    # Moved in whole; when another set-up finished the same one first, its copy is kept.
+    mv -T "$tmp" "$dir" 2>/dev/null || rm -rf "$tmp"
+    # Older ones go: a clone made from one holds its own links to the files.
+    find "$CACHE/envs" -maxdepth 1 -name "$name-*" ! -name "$name-$key" ! -name "*.tmp.*" -exec rm -rf {} + 2>/dev/null || true
+  fi
+  echo "$dir"
 }
 
 export_locks() {  # export_locks [DIR]: requirements.txt and requirements-dev.txt from uv.lock (into DIR)
@@ -117,7 +144,7 @@ case "$MODE" in
     if ! stamp_ok dev "${DEV_FILES[@]}" && ! stamp_ok runtime "${RUNTIME_FILES[@]}"; then
       ensure_uv
       say "installing the app's packages"
-      install_locked requirements.txt
+      install_locked runtime requirements.txt
       rm -f "$VENV/.stamp-dev"  # the sync took the test tools out
       stamp runtime "${RUNTIME_FILES[@]}"
     fi
@@ -128,7 +155,7 @@ case "$MODE" in
       say "installing the app's packages and the test tools"
       # Compiled up front: the tests start the app and the model server many times, and an environment
       # with PYTHONDONTWRITEBYTECODE set would otherwise compile every import on every start.
-      install_locked requirements-dev.txt --compile-bytecode
+      install_locked dev requirements-dev.txt --compile-bytecode
       stamp dev "${DEV_FILES[@]}"
       # One resolution: the dev lock holds every runtime package at the runtime lock's version.
       stamp runtime "${RUNTIME_FILES[@]}"
