@@ -63,7 +63,8 @@ class ChatMessage:
         self.error_action = result.error.action if result.error else None
         self.metrics = replace(result.metrics)
         self.tool_calls = as_openai(result.tool_calls) or None
-        self.logprobs = list(result.logprobs) or None
+        # Asked for (an empty list since `start`) but none came: stays empty, so the page can say so.
+        self.logprobs = list(result.logprobs) if result.logprobs else ([] if self.logprobs is not None else None)
         if result.usage:
             self.usage = result.usage
 

@@ -247,6 +247,8 @@ def render_message(msg: ChatMessage, messages: list[ChatMessage] | None = None) 
             logprobs_view.draw(msg)
         elif msg.content:
             st.markdown(safe_markdown(msg.content))
+        if msg.logprobs == [] and msg.status == "complete":
+            st.caption(logprobs_view.NOT_RETURNED)
         if msg.attachments:
             attachments.thumbnails(msg.attachments)
         if msg.tool_calls:
@@ -361,6 +363,7 @@ def stream_into(
     ss = st.session_state
     msg.start(request.params.get("max_tokens"))
     msg.response_format = request.params.get("response_format")
+    msg.logprobs = [] if request.params.get("logprobs") else None  # asked for: filled when they arrive
     flag.container(key=LIVE_FLAG).caption("streaming")
     with st.container(key=LIVE_KEY), st.chat_message("assistant"):
         reasoning = LiveReasoning()

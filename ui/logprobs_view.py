@@ -25,8 +25,3 @@ def draw(msg: ChatMessage) -> None:
         with st.expander("Token probabilities table"):
             st.dataframe(logprobs.table(toks), hide_index=True, width="stretch")
 
-
-def missing_note(msg: ChatMessage, asked: bool) -> None:
-    """Under an answer asked for probabilities that came back without them."""
-    if asked and not msg.logprobs and msg.content and msg.status == "complete":
-        st.caption(NOT_RETURNED)

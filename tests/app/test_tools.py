@@ -135,3 +135,17 @@ def test_tools_calls_results_and_logprobs_come_back_on_reopen(
     assert [m["role"] for m in body["messages"]] == ["user", "assistant", "tool", "assistant", "user"]
     assert body["messages"][1]["tool_calls"] == [WEATHER] and body["messages"][2]["tool_call_id"] == "call_w"
     assert body["tools"] == json.loads(tools.EXAMPLE_TOOLS) and body["logprobs"] is True
+
+
+def test_a_server_that_returns_no_probabilities_is_said_so(oxen_app: OxenApp, stand_in: StandIn) -> None:
+    at = oxen_app(PLAIN)
+    at.toggle(key=keys.param("logprobs")).set_value(True).run()
+    stand_in.then(Behaviour(logprobs=False))
+    send(at, "two words")
+    assert stand_in.chat_requests()[-1].json()["logprobs"] is True
+    notes = [c.value for c in at.caption if c.value.startswith("Token probabilities were asked for")]
+    assert notes == [
+        "Token probabilities were asked for, but the server returned none for this answer; it may not "
+        "support `logprobs` on chat completions."
+    ]
+    assert "You said: two words" in [m.markdown[0].value for m in at.chat_message if m.name == "assistant"]

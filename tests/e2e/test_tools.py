@@ -68,6 +68,15 @@ def test_define_a_tool_see_the_call_fill_in_answer_it_and_see_the_final_answer(
     page.screenshot(path=str(ARTIFACTS / "tools-final-answer.png"))
 
 
+def send_with_files(page: Page, text: str) -> None:
+    """Send once the attached files are uploaded: the chat input keeps its send button disabled
+    until then, and an Enter pressed earlier sends nothing."""
+    box = page.get_by_placeholder("Send a message")
+    box.fill(text)
+    expect(page.get_by_test_id("stChatInputSubmitButton")).to_be_enabled(timeout=60_000)
+    box.press("Enter")
+
+
 def png(path: Path) -> Path:
     out = io.BytesIO()
     Image.new("RGB", (64, 48), "teal").save(out, format="PNG")
@@ -83,7 +92,7 @@ def test_attach_an_image_and_see_its_thumbnail(app: App, page: Page, stand_in: S
     expect(upload).to_have_count(1, timeout=30_000)
     upload.set_input_files(str(png(tmp_path / "teal.png")))
     expect(page.get_by_text("teal.png")).to_be_visible(timeout=30_000)  # the chat input lists it
-    send(page, "What colour is this?")
+    send_with_files(page, "What colour is this?")
     question = message(page, 0)
     thumbnail = question.get_by_role("img")
     expect(thumbnail).to_be_visible(timeout=30_000)
@@ -114,3 +123,22 @@ def test_token_probabilities_shade_the_answer_and_a_hovered_token_lists_alternat
     assert shades[0] == "rgba(255, 140, 0, 0)" and shades[2] != shades[0], shades  # sure: clear; less: orange
     body = stand_in.chat_requests()[-1].json()
     assert (body["logprobs"], body["top_logprobs"]) == (True, 5)
+
+
+def test_an_over_size_image_is_refused_in_one_sentence(app: App, page: Page, stand_in: StandIn, tmp_path: Path) -> None:
+    big = tmp_path / "huge.png"
+    big.write_bytes(png(tmp_path / "small.png").read_bytes() + b"\0" * (6 * 1024 * 1024))
+    plain_page(page, app)
+    open_section(page)
+    toggle(page, "Attach images")
+    upload = page.locator("[data-testid='stChatInput'] input[type='file']")
+    expect(upload).to_have_count(1, timeout=30_000)
+    upload.set_input_files(str(big))
+    expect(page.get_by_text("huge.png")).to_be_visible(timeout=30_000)
+    send_with_files(page, "Look at this.")
+    wait_answer(page, 1)
+    expect(
+        page.get_by_text("huge.png is 6.0 MB, over the 5 MB limit for an image; attach a smaller one.")
+    ).to_be_visible()
+    assert stand_in.chat_requests()[-1].json()["messages"][-1] == {"role": "user", "content": "Look at this."}
+    expect(message(page, 0).get_by_role("img")).to_have_count(0)

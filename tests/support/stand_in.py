@@ -64,6 +64,7 @@ class Behaviour:
     stall_before_headers: float = 0.0
     tool_calls: list[dict[str, Any]] | None = None  # streamed as deltas split in pieces
     arg_fragments: int = 2  # how many deltas each call's arguments are split into
+    logprobs: bool = True  # answer `logprobs: true` with them (False: a server that ignores it)
 
 
 def free_port() -> int:
@@ -253,8 +254,10 @@ def _token_logprobs(i: int, token: str, top: int) -> dict[str, Any]:
     }
 
 
-def _logprobs(req: dict[str, Any], tokens: list[str], start: int = 0) -> dict[str, Any] | None:
-    if not req.get("logprobs"):
+def _logprobs(
+    req: dict[str, Any], tokens: list[str], start: int = 0, b: Behaviour | None = None
+) -> dict[str, Any] | None:
+    if not req.get("logprobs") or (b is not None and not b.logprobs):
         return None
     top = int(req.get("top_logprobs") or 0)
     return {"content": [_token_logprobs(start + i, t, top) for i, t in enumerate(tokens)], "refusal": None}
@@ -273,7 +276,7 @@ def _completion(model: str, tokens: list[str], b: Behaviour, req: dict[str, Any]
         "model": model,
         "choices": [{"index": 0, "message": message, "finish_reason": b.finish_reason if b.finish else None}],
     }
-    logprobs = _logprobs(req or {}, tokens)
+    logprobs = _logprobs(req or {}, tokens, 0, b)
     if logprobs is not None:
         out["choices"][0]["logprobs"] = logprobs
     if b.usage:
@@ -353,7 +356,7 @@ async def _stream(model: str, tokens: list[str], b: Behaviour, include_usage: bo
             else:
                 yield b'data: {"error": {"message": "upstream overloaded", "type": "server_error"}}\n\n'
             return
-        yield _chunk(model, {"content": t}, logprobs=_logprobs(req or {}, [t], sent))
+        yield _chunk(model, {"content": t}, logprobs=_logprobs(req or {}, [t], sent, b))
         if b.token_interval:
             await asyncio.sleep(b.token_interval)
         if sent == 0:
