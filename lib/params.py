@@ -74,6 +74,7 @@ OPENAI_FIELDS = frozenset(
 )
 
 TIERS = ("Minimal", "Basic parameters", "All parameters", "As sent")
+TOOL_PARAMS = ("tools", "tool_choice", "parallel_tool_calls")  # the Tools editor's (ui/tools_view.py)
 MAX_STOP = 4
 REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high")
 SEED_RANGE = (-(2**63), 2**63 - 1)
@@ -296,4 +297,7 @@ def tier_params(tier: str, specs: list[ParamSpec], values: dict[str, Any]) -> di
         value = set_values.get(spec.name, spec.default)
         if value is not None:
             out[spec.name] = value
+    # The tools a conversation's tool calls answer belong to the request whatever the tier: without
+    # them a conversation holding `tool_calls` and `tool` messages is not a complete request.
+    out |= {k: set_values[k] for k in TOOL_PARAMS if k in set_values and k not in out}
     return out

@@ -199,3 +199,14 @@ def test_a_call_with_no_id_gets_one_a_tool_message_can_name() -> None:
     from lib.events import ToolCall
 
     assert tools.as_openai([ToolCall(None, "f", "{}")])[0]["id"] == "call_0"
+
+
+def test_every_tier_but_minimal_keeps_the_tools() -> None:
+    from lib.params import TIERS, specs_for, tier_params
+
+    values = {"temperature": 0.5, "tools": TWO_TOOLS, "tool_choice": "auto", "parallel_tool_calls": False}
+    for tier in TIERS:
+        params = tier_params(tier, specs_for(None), values)
+        kept = {k: params[k] for k in ("tools", "tool_choice", "parallel_tool_calls") if k in params}
+        tools_part = {"tools": TWO_TOOLS, "tool_choice": "auto", "parallel_tool_calls": False}
+        assert kept == ({} if tier == "Minimal" else tools_part), tier
