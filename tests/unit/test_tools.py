@@ -151,11 +151,13 @@ TWO_TOOLS = [
 ]  # fmt: skip
 
 
-def _run(oxen: Provider, conversation: list[ChatMessage], params: dict[str, Any]) -> ChatMessage:
-    request = ChatRequest(oxen, "gpt-oss-120b", request_messages(conversation, "", {}), params)
+def _run(
+    provider: Provider, conversation: list[ChatMessage], params: dict[str, Any], model: str = "gpt-oss-120b"
+) -> ChatMessage:
+    request = ChatRequest(provider, model, request_messages(conversation, "", {}), params)
     answer = ChatMessage(len(conversation) + 1, "assistant")
     with ChatClient() as client:
-        answer.record(client.complete(request, "sk-test"))
+        answer.record(client.complete(request, None if provider.local else "sk-test"))
     return answer
 
 
@@ -210,3 +212,22 @@ def test_every_tier_but_minimal_keeps_the_tools() -> None:
         kept = {k: params[k] for k in ("tools", "tool_choice", "parallel_tool_calls") if k in params}
         tools_part = {"tools": TWO_TOOLS, "tool_choice": "auto", "parallel_tool_calls": False}
         assert kept == ({} if tier == "Minimal" else tools_part), tier
+
+
+def test_the_embedded_model_calls_a_named_function_and_takes_its_result(local_server) -> None:  # type: ignore[no-untyped-def]
+    """The real llama.cpp server: a named tool choice gives a call with JSON arguments (its grammar
+    holds the model to the schema), and the conversation goes on with the result."""
+    from lib.local_model import MODEL_ID
+    from lib.providers import builtin_providers, with_base_url
+
+    local = with_base_url(builtin_providers()["local"], local_server.base_url)
+    params = {"stream": True, "max_tokens": 40, "temperature": 0, "tools": json.loads(tools.EXAMPLE_TOOLS),
+              "tool_choice": tools.tool_choice("get_weather")}  # fmt: skip
+    conversation = [ChatMessage(1, "user", "What is the weather in Paris?")]
+    answer = _run(local, conversation, params, MODEL_ID)
+    assert answer.error is None and answer.tool_calls is not None
+    [call] = answer.tool_calls
+    assert call["function"]["name"] == "get_weather" and "city" in json.loads(call["function"]["arguments"])
+    conversation += [answer, ChatMessage(3, "tool", '{"sky": "clear", "temperature": 21}', tool_call_id=call["id"])]
+    final = _run(local, conversation, params | {"tool_choice": "none"}, MODEL_ID)
+    assert final.error is None and final.status == "complete", final.error
