@@ -149,3 +149,14 @@ def test_a_server_that_returns_no_probabilities_is_said_so(oxen_app: OxenApp, st
         "support `logprobs` on chat completions."
     ]
     assert "You said: two words" in [m.markdown[0].value for m in at.chat_message if m.name == "assistant"]
+
+
+def test_a_hostile_function_name_stays_text(oxen_app: OxenApp, stand_in: StandIn) -> None:
+    at = tools_on(oxen_app(PLAIN))
+    name = "[click](javascript:alert(1))**bold**"
+    hostile = {"id": "<img src=x>", "type": "function", "function": {"name": name, "arguments": "{}"}}
+    stand_in.then(Behaviour(tokens=[], tool_calls=[hostile]))
+    send(at, "hi")
+    [head] = [m.value for m in at.markdown if ":material/build:" in m.value]
+    assert plain(name) in head and plain("<img src=x>") in head
+    assert "](javascript" not in head and "**bold**" not in head
