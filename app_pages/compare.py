@@ -72,12 +72,18 @@ with compare_tab:
                 drawn = view.draw_pane(position, index, current)
                 if drawn is not None:
                     views[index] = drawn
-with measures_tab:
-    view.summary()
-with diff_tab:
-    view.diff_box()
-with board_tab:
-    view.leaderboard_tab()
+# While a round streams these wait for its end: drawn now, their tables and chart would hold the
+# panes' first tokens back (the page's run and the browser's drawing both come before them).
+if current is None:
+    with measures_tab:
+        view.summary()
+    with diff_tab:
+        view.diff_box()
+    with board_tab:
+        view.leaderboard_tab()
+else:
+    for tab in (measures_tab, diff_tab, board_tab):
+        tab.caption("Shown when the round ends.")
 
 if current is not None and views:
     view.stream(current, views)
