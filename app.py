@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import auth, compare_state, history_state, keys, sidebar, state
+from ui import auth, compare_state, history_state, keys, presenter, sidebar, state
 
 # The Playground fits the window: its chat and its side panel are boxes that scroll on their own, so
 # the page itself never scrolls (a long page scrolled to its bottom hid the title and the answer).
@@ -41,6 +41,7 @@ st.set_page_config(page_title="Workbench", page_icon=":material/science:", layou
 st.html(STYLE)
 auth.gate()
 state.init()
+presenter.sync()  # ?present=1 and the toggle: read before the sidebar hides what it must
 
 pages = [
     st.Page("app_pages/playground.py", title="Playground", icon=":material/chat:", default=True),
@@ -50,6 +51,7 @@ pages = [
     st.Page("app_pages/history.py", title="History", icon=":material/history:"),
 ]
 page = st.navigation(pages)
+presenter.toggle()
 if page.title == "Playground":  # a conversation's link (?c=<id>): its setup before the sidebar is drawn
     history_state.open_from_url(state.messages())
 if page.title == "Compare" and compare_state.hidden():  # blind mode: no provider or model in the sidebar

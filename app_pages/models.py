@@ -24,7 +24,7 @@ from lib.model_catalog import (
 )
 from lib.safe_markdown import safe_markdown
 from lib.snippets import render
-from ui import keys, state
+from ui import keys, presenter, state
 from ui.api_panel import details_request
 from ui.sidebar import model_details_cached, provider_models
 from ui.state import Connection, set_later
@@ -82,6 +82,8 @@ def show_card(model: dict[str, Any]) -> None:
         elif not (full.get("json_request_schema") or full.get("request_schema")):
             st.caption("No request schema: the standard chat-completions parameters apply.")
         st.table(parameter_reference(full, local=conn.provider.local).set_index("Field"))
+        if presenter.active():  # the request names the server's address: not on a projector
+            return
         with st.expander("Raw model JSON and the request that fetches it"):
             st.json(full, expanded=False)
             request, note = details_request(conn.provider, model["id"])
@@ -92,7 +94,7 @@ def show_card(model: dict[str, Any]) -> None:
 
 
 head = st.container(horizontal=True, vertical_alignment="center")
-head.caption(f"{conn.provider.label} · {conn.provider.base_url}")
+head.caption(conn.provider.label if presenter.active() else f"{conn.provider.label} · {conn.provider.base_url}")
 if head.button("Refresh", icon=":material/refresh:"):
     ss[keys.MODELS_CACHE].pop((conn.provider.id, conn.provider.base_url), None)
     ss.pop(keys.MODEL_DETAILS, None)

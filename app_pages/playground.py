@@ -16,7 +16,7 @@ from lib.curl_import import CurlImportError, import_curl
 from lib.params import ParamSpec, specs_for
 from lib.request import ChatRequest
 from lib.share import SHARE_KEYS, Setup, stale_keys, to_query
-from ui import attachments, chat, custom_setup, form, history_state, keys, state, tools_view
+from ui import attachments, chat, custom_setup, form, history_state, keys, presenter, state, tools_view
 from ui.api_panel import api_call_panel
 from ui.sidebar import ensure_local
 from ui.state import Connection, meter_for, new_message, providers, set_later
@@ -79,6 +79,7 @@ def share_query(conn: Connection, params: dict[str, Any]) -> tuple[str, dict[str
 
 def share_link(conn: Connection, params: dict[str, Any]) -> None:
     page, query, note = share_query(conn, params)
+    query |= presenter.url_part()  # a link made in presenter mode opens in it
     st.query_params.from_dict(query | history_state.url_part())  # the address keeps its ?c=
     ss[keys.SHARE_RESULT] = (page + "?" + urlencode(query), note)
 
@@ -235,12 +236,16 @@ with st.container(horizontal=True, vertical_alignment="bottom", key="playground-
     if conn is not None:  # what the audience of a demo is looking at, always in view
         st.caption(f"**{conn.model}** · {conn.provider.label}", width="content")
     history_state.new_chat_button(messages)
+    presenter.setup_button()
 history_state.banner()
 if ss.get(keys.NOTICE):
     st.warning(ss.pop(keys.NOTICE))
 # The page never grows taller than the window (app.py's CSS sizes both boxes to it): the chat scrolls
 # in its own box, kept at its newest line, and the side panel scrolls on its own.
-chat_col, side_col = st.container(key="playground").columns([5, 4], gap="medium")
+# Presenter mode: the chat alone at full width until "Show setup" unfolds the form and the code.
+show_setup = presenter.setup_shown()
+playground = st.container(key="playground")
+chat_col, side_col = playground.columns([5, 4], gap="medium") if show_setup else (playground, None)
 with chat_col:
     # The page's script (ui/chat.py) keeps it at its newest line unless the reader scrolls up:
     # Streamlit's autoscroll lets go when the browser is busy and ignores a reader's wheel while text
@@ -264,8 +269,9 @@ with chat_box:
     conversation_column(conn, streaming)
 with actions:
     chat.chat_actions(messages, can_send=conn is not None, streaming=streaming)
-with side_col, st.container(height=640, key="side-panel", border=False):
-    side_panel()
+if side_col is not None:
+    with side_col, st.container(height=640, key="side-panel", border=False):
+        side_panel()
 live_flag = chat.page_helpers()
 if conn is not None and streaming:
     send(conn, live_flag)

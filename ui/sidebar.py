@@ -12,7 +12,7 @@ from lib.errors import InvalidBaseURL, WorkbenchError
 from lib.local_model import MODEL_ID
 from lib.providers import Provider, ResolvedKey, resolve_key, validate_base_url, with_base_url
 from lib.request import ChatRequest, Message
-from ui import custom_setup, keys, state
+from ui import custom_setup, keys, presenter, state
 from ui.state import Connection, local_server, providers, secrets
 
 ORIGIN_TEXT = {
@@ -97,12 +97,15 @@ def _base_url_field(configured: Provider) -> Provider | None:
     url_key = keys.base_url(configured.id)
     if url_key not in ss:
         ss[url_key] = configured.base_url
-    base_url = st.text_input(
-        "Base URL",
-        key=url_key,
-        disabled=configured.local,
-        help="The embedded model runs on loopback." if configured.local else "Any OpenAI-compatible API.",
-    )
+    if presenter.active():  # the address requests go to stays off the projector; the kept value still applies
+        base_url = ss[url_key]
+    else:
+        base_url = st.text_input(
+            "Base URL",
+            key=url_key,
+            disabled=configured.local,
+            help="The embedded model runs on loopback." if configured.local else "Any OpenAI-compatible API.",
+        )
     if configured.local:
         return configured
     try:
@@ -126,7 +129,9 @@ def _key_note(provider: Provider, key: ResolvedKey) -> str | None:
 def _key_field(configured: Provider, provider: Provider) -> ResolvedKey:
     """The masked "API key" input (none for the local model) and the key to send."""
     typed = None
-    if not provider.local:
+    if presenter.active():  # no key field and no word on where the key comes from; a typed one still applies
+        typed = st.session_state.get(keys.api_key(provider.id)) or None
+    elif not provider.local:
         typed = st.text_input(
             "API key",
             type="password",
@@ -135,7 +140,7 @@ def _key_field(configured: Provider, provider: Provider) -> ResolvedKey:
         )
     # The configured provider, not the typed URL: a stored key goes only to its own base URL.
     key = resolve_key(configured, provider.base_url, typed or None, secrets=secrets())
-    note = None if provider.local else _key_note(provider, key)
+    note = None if provider.local or presenter.active() else _key_note(provider, key)
     if note:
         st.caption(note)
     return key
@@ -177,13 +182,17 @@ def _model_field(provider_id: str, listing: Listing) -> str | None:
 
 def _listing_problem(provider: Provider, listing: Listing) -> None:
     if isinstance(listing, str):  # often the first sign of a wrong Base URL or key: not a footnote
-        st.warning(f"Could not list models: {listing}")
+        # The reason may name the address: in presenter mode the sentence says where to read it.
+        reason = "leave Presenter mode to see why." if presenter.active() else listing
+        st.warning(f"Could not list models: {reason}")
         if st.button("Retry listing"):
             del st.session_state[keys.MODELS_CACHE][(provider.id, provider.base_url)]
             st.rerun()
 
 
 def _test_connection_button(provider: Provider, model: str | None, key: ResolvedKey) -> None:
+    if presenter.active():
+        return
     if model and st.button("Test connection", key=keys.TEST_CONNECTION):
         _test_connection(provider, model, key.value)
     outcome = st.session_state.pop(keys.CONNECTION_TEST, None)
