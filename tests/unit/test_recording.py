@@ -31,8 +31,9 @@ def test_a_real_stream_is_recorded_with_its_timing_and_replays_at_its_pace(oxen:
     rec = _record(oxen, stand_in, tokens, 0.1)
     assert rec.text == "".join(tokens)
     assert rec.status == "complete" and rec.metrics.latency is not None and rec.usage is not None
-    gaps = [b.ms - a.ms for a, b in zip(rec.chunks, rec.chunks[1:], strict=False)]
-    assert all(70 <= g <= 200 for g in gaps), gaps
+    # Sent 0.1 s apart: the times say so (a busy machine may bunch two, never shorten the whole).
+    assert 600 <= rec.chunks[-1].ms - rec.chunks[0].ms < 2000, [c.ms for c in rec.chunks]
+    assert sorted(c.ms for c in rec.chunks) == [c.ms for c in rec.chunks]
     before = len(stand_in.requests)
     start = time.monotonic()
     seen: list[tuple[float, str]] = []
