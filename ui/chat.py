@@ -245,6 +245,8 @@ def render_message(msg: ChatMessage, messages: list[ChatMessage] | None = None) 
             tools_view.tool_result(msg)
         elif msg.logprobs:
             logprobs_view.draw(msg)
+        elif msg.content and tools_view.structured(msg):
+            tools_view.structured_answer(msg, safe_markdown(msg.content))
         elif msg.content:
             st.markdown(safe_markdown(msg.content))
         if msg.logprobs == [] and msg.status == "complete":
@@ -255,7 +257,7 @@ def render_message(msg: ChatMessage, messages: list[ChatMessage] | None = None) 
             tools_view.cards(msg)
             if messages is not None and not editing and tools_view.pending(messages) is msg:
                 tools_view.result_fields(msg, messages)
-        if msg.response_format and msg.status == "complete":
+        if msg.logprobs and tools_view.structured(msg):  # drawn token by token above: the check under it
             tools_view.schema_check(msg)
         if msg.refusal:
             st.markdown(":material/block: **Refused:** " + safe_markdown(msg.refusal))

@@ -270,8 +270,27 @@ def _is_json(text: str) -> bool:
     return True
 
 
-def schema_check(msg: ChatMessage) -> None:
-    """Under a finished structured answer: the check's verdict, then the answer pretty-printed."""
+def structured(msg: ChatMessage) -> bool:
+    """A finished answer that was asked for JSON (a schema or any object): it gets its check."""
+    return msg.status == "complete" and check_answer(msg.response_format, msg.content) is not None
+
+
+def structured_answer(msg: ChatMessage, text_markdown: str) -> None:
+    """The answer as written beside it pretty-printed as JSON (when it parses), then the verdict."""
+    check = check_answer(msg.response_format, msg.content)
+    if check is not None and check.pretty is not None:
+        left, right = st.columns(2)
+        left.caption("As answered")
+        left.markdown(text_markdown)
+        right.caption("As JSON")
+        right.code(check.pretty, language="json")
+    else:
+        st.markdown(text_markdown)
+    schema_check(msg, pretty=False)
+
+
+def schema_check(msg: ChatMessage, pretty: bool = True) -> None:
+    """Under a finished structured answer: the check's verdict (and, `pretty`, the answer as JSON)."""
     check = check_answer(msg.response_format, msg.content)
     if check is None:
         return
@@ -281,5 +300,5 @@ def schema_check(msg: ChatMessage) -> None:
         else:
             listed = "\n".join(f"- {plain(e)}" for e in check.errors)
             st.error(check.summary + "\n\n" + listed, icon=":material/error:")
-        if check.pretty is not None:
+        if pretty and check.pretty is not None:
             st.code(check.pretty, language="json")

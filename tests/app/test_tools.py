@@ -87,7 +87,10 @@ def test_structured_answer_is_checked_against_the_schema(oxen_app: OxenApp, stan
     stand_in.then(Behaviour(tokens=['{"mood": ', '"happy"}']), Behaviour(tokens=['{"mood": "bored"}']))
     send(at, "How are you?")
     assert [s.value for s in at.success] == ["Valid against the schema."]
-    assert '{\n  "mood": "happy"\n}' in [c.value for c in at.code]
+    [answer] = [m for m in at.chat_message if m.name == "assistant"]
+    assert [c.value for c in answer.caption][:2] == ["As answered", "As JSON"]  # the text beside its JSON
+    assert [c.value for c in answer.code] == ['{\n  "mood": "happy"\n}']
+    assert answer.markdown[0].value == '{"mood": "happy"}'
     send(at, "And now?")
     said = [e.value for e in at.error]
     # Each error is written as literal text: the answer it quotes cannot become Markdown.
