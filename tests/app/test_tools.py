@@ -163,3 +163,37 @@ def test_a_hostile_function_name_stays_text(oxen_app: OxenApp, stand_in: StandIn
     [head] = [m.value for m in at.markdown if ":material/build:" in m.value]
     assert plain(name) in head and plain("<img src=x>") in head
     assert "](javascript" not in head and "**bold**" not in head
+
+
+def test_a_reopened_conversation_shows_its_images_and_sends_them_again(
+    oxen_app: OxenApp, make_app: MakeApp, stand_in: StandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from PIL import Image
+
+    from lib import images
+    from lib.store import LOCAL_OWNER, open_store
+
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
+    monkeypatch.delenv("WORKBENCH_DATABASE_URL", raising=False)
+    oxen_app(PLAIN)  # the app made the store
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), "orange").save(buf, format="PNG")
+    record = images.attach("orange.png", buf.getvalue())
+    store = open_store(f"sqlite:///{tmp_path / 'workbench.db'}", interrupt=False)
+    try:
+        cid = store.create_conversation(LOCAL_OWNER).id
+        store.add_message(LOCAL_OWNER, cid, "user", "What colour?", attachments=[record])
+        store.add_message(LOCAL_OWNER, cid, "assistant", "Orange.")
+    finally:
+        store.close()
+    again = make_app(provider="oxen", model=PLAIN, c=cid).run()
+    [question] = [m for m in again.chat_message if m.name == "user"]
+    shown = question.get("image")
+    assert len(shown) == 1 and shown[0].captions == ["orange.png"]  # type: ignore[attr-defined]
+    send(again, "Are you sure?")
+    sent = stand_in.chat_requests()[-1].json()["messages"]
+    assert sent[0]["content"][0] == {"type": "text", "text": "What colour?"}
+    assert sent[0]["content"][1]["image_url"]["url"] == images.data_url("image/png", buf.getvalue())
+    assert sent[1:] == [{"role": "assistant", "content": "Orange."}, {"role": "user", "content": "Are you sure?"}]
