@@ -142,3 +142,18 @@ def test_an_over_size_image_is_refused_in_one_sentence(app: App, page: Page, sta
     ).to_be_visible()
     assert stand_in.chat_requests()[-1].json()["messages"][-1] == {"role": "user", "content": "Look at this."}
     expect(message(page, 0).get_by_role("img")).to_have_count(0)
+
+
+def test_mock_tools_run_the_demo_by_itself(app: App, page: Page, stand_in: StandIn) -> None:
+    stand_in.then(Behaviour(tokens=[], tool_calls=[WEATHER], arg_fragments=10, token_interval=0.02))
+    plain_page(page, app)
+    open_section(page)
+    page.get_by_role("button", name="Start from an example").click()
+    wait_idle(page)
+    toggle(page, "Mock tools")
+    expect(page.get_by_label("Mock results", exact=True)).to_contain_text('"get_weather"')
+    send(page, "What is the weather in Paris?")
+    final = wait_answer(page, 3)  # question, call, canned result, answer: no click in between
+    expect(final).to_contain_text('Tool results: call_w={"temperature": 21, "unit": "celsius", "sky": "clear"}')
+    expect(message(page, 1).get_by_text("get_weather")).to_be_visible()
+    expect(page.get_by_role("button", name="Send tool results")).to_have_count(0)
