@@ -24,4 +24,3 @@ def draw(msg: ChatMessage) -> None:
             st.text(msg.content)
         with st.expander("Token probabilities table"):
             st.dataframe(logprobs.table(toks), hide_index=True, width="stretch")
-
