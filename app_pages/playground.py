@@ -16,7 +16,7 @@ from lib.curl_import import CurlImportError, import_curl
 from lib.params import ParamSpec, specs_for
 from lib.request import ChatRequest
 from lib.share import SHARE_KEYS, Setup, stale_keys, to_query
-from ui import attachments, chat, custom_setup, form, history_state, keys, presenter, state, tools_view
+from ui import attachments, chat, custom_setup, form, history_state, keys, presenter, replay, state, tools_view
 from ui.api_panel import api_call_panel
 from ui.sidebar import ensure_local
 from ui.state import Connection, meter_for, new_message, providers, set_later
@@ -265,13 +265,16 @@ if ss.pop(keys.RETRY, False):
     conversation.drop_failed_answer(messages)  # a retry replaces the answer it retries
     ask = True
 streaming = conn is not None and ask and bool(messages) and messages[-1].role in ("user", "tool")
+replaying = None if streaming else replay.take_pending(messages)  # Replay: no network, no model
 with chat_box:
     conversation_column(conn, streaming)
 with actions:
-    chat.chat_actions(messages, can_send=conn is not None, streaming=streaming)
+    chat.chat_actions(messages, can_send=conn is not None, streaming=streaming or replaying is not None)
 if side_col is not None:
     with side_col, st.container(height=640, key="side-panel", border=False):
         side_panel()
 live_flag = chat.page_helpers()
 if conn is not None and streaming:
     send(conn, live_flag)
+elif replaying is not None:
+    replay.run(replaying, messages, chat_box, new_message)

@@ -25,10 +25,11 @@ from lib.conversation import (
 from lib.events import ChatResult, Done, Event, Pricing, ReasoningDelta, RefusalDelta, TextDelta, ToolCallDelta
 from lib.params import ParamSpec
 from lib.providers import Provider
+from lib.recording import Recorder
 from lib.request import ChatRequest
 from lib.safe_markdown import safe_markdown
 from lib.store import RunWriter
-from ui import attachments, form, keys, logprobs_view, tools_view
+from ui import attachments, form, keys, logprobs_view, replay, tools_view
 from ui.live_markdown import LiveMarkdown, LiveReasoning
 from ui.state import set_later
 
@@ -228,6 +229,7 @@ def _message_actions(msg: ChatMessage, messages: list[ChatMessage]) -> None:
     if row.button("Delete", key=keys.delete(msg.id), icon=":material/delete:", type="tertiary"):
         messages[:] = [m for m in messages if m.id != msg.id]
         st.rerun()
+    replay.actions(msg, row, messages)  # Record, Replay, and the "Replayed" mark
 
 
 def render_message(msg: ChatMessage, messages: list[ChatMessage] | None = None) -> None:
@@ -373,12 +375,14 @@ def stream_into(
         live.waiting()
         calls = tools_view.LiveCalls()
     client = ChatClient()
+    recorder = Recorder()  # each chunk's moment after the request, for Replay
     stream = client.stream(request, key, pricing, meter)
     run = LiveRun(stream, threading.Event())
     ss[keys.LIVE] = run
     events = iter(stream)
     try:
         for event in events:
+            recorder.add(event)
             if isinstance(event, TextDelta):
                 if msg.reasoning:  # the answer has begun: the reasoning is drawn whole, once
                     reasoning.update(msg.reasoning, final=True)
@@ -399,6 +403,8 @@ def stream_into(
                 if msg.reasoning:
                     reasoning.update(msg.reasoning, final=True)
                 flag.empty()  # ended by itself: the run that follows draws it, no click needed
+                if event.result.status == "complete":
+                    replay.captured(msg, recorder.recording)
             if writer is not None and msg.status == "running":
                 writer.update(msg.content, msg.reasoning, msg.refusal)
     except BaseException:

@@ -9,10 +9,11 @@ from lib.store.batch import BatchStore
 from lib.store.database import create_engine, database_url, parse_url, unavailable
 from lib.store.errors import StoreError
 from lib.store.presets import Presets
+from lib.store.scenarios import Scenarios
 from lib.store.transfer import Transfer
 
 
-class Store(Transfer, Presets, BatchStore):
+class Store(Transfer, Presets, BatchStore, Scenarios):
     """Conversations, messages and runs, presets, snapshots, export and import; every method that
     reads or writes a person's data takes their owner. Thread-safe (one engine, a pool of connections):
     make one per process and share it."""
