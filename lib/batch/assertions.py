@@ -246,9 +246,9 @@ def judge_verdicts_json(graded: Graded, specs: Sequence[Mapping[str, Any]]) -> d
     out: dict[str, Any] = {}
     for spec in specs:
         v = graded.verdicts.get(str(spec["name"]))
-        unanswered = v is None or v.reason.startswith(("no answer: ", "The judge's request failed"))
-        if spec["kind"] == "judge" and not unanswered:
-            out[str(spec["name"])] = {"passed": v.passed, "reason": v.reason, "rubric": rubric_digest(spec)}
+        if v is None or spec["kind"] != "judge" or v.reason.startswith(("no answer: ", "The judge's request failed")):
+            continue  # only a judge's answered verdict: a failed request is asked again next time
+        out[str(spec["name"])] = {"passed": v.passed, "reason": v.reason, "rubric": rubric_digest(spec)}
     return out
 
 
