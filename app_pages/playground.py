@@ -18,6 +18,7 @@ from lib.request import ChatRequest
 from lib.share import SHARE_KEYS, Setup, stale_keys, to_query
 from ui import attachments, chat, custom_setup, form, history_state, keys, presenter, replay, state, tools_view
 from ui.api_panel import api_call_panel
+from ui.handout_view import downloads as handout_downloads
 from ui.sidebar import ensure_local
 from ui.state import Connection, meter_for, new_message, providers, set_later
 
@@ -270,6 +271,11 @@ with chat_box:
     conversation_column(conn, streaming)
 with actions:
     chat.chat_actions(messages, can_send=conn is not None, streaming=streaming or replaying is not None)
+    if conn is not None and not streaming:  # the hand-out: the conversation with its last request
+        asked = messages[:-1] if messages and messages[-1].role == "assistant" else messages
+        sent = conversation.request_messages(asked, ss.get(keys.SYSTEM, ""), variable_values())
+        last = ChatRequest(conn.provider, conn.model, sent, form.values(specs)[0])
+        handout_downloads(messages, last, conn.model, conn.provider.label)
 if side_col is not None:
     with side_col, st.container(height=640, key="side-panel", border=False):
         side_panel()

@@ -6,7 +6,14 @@ it, and leaving it brings the key field and the setup back."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+import html
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page, expect
 
 from tests.support.browser import MESSAGES, open_app, send, start_app, stop_app, wait_answer, wait_idle
 from tests.support.environment import app_vars
@@ -112,3 +119,56 @@ def test_presenter_mode_hides_keys_and_addresses_on_every_page(page: Page, stand
         assert "present=1" not in page.url
     finally:
         stop_app(app)
+
+
+def test_the_html_hand_out_loads_nothing_runs_nothing_and_its_curl_runs(
+    page: Page, browser: Browser, stand_in: StandIn, tmp_path: Path
+) -> None:
+    app = start_app(app_vars(free_port(), stand_in.base_url, ENV_CANARY), "handout")
+    try:
+        open_app(page, f"{app.url}/?provider=oxen&model=gpt-oss-120b")
+        send(page, 'Say <img src="http://remote.example/x.png"> and **bold** <script>alert(1)</script>')
+        wait_answer(page, 1)
+        with page.expect_download(timeout=60_000) as got:
+            page.get_by_role("button", name="Download HTML").click()
+        handout = tmp_path / "conversation.html"
+        got.value.save_as(handout)
+        with page.expect_download(timeout=60_000) as got_md:
+            page.get_by_role("button", name="Download Markdown").click()
+        markdown = Path(got_md.value.path()).read_text()
+    finally:
+        stop_app(app)
+    text = handout.read_text()
+    assert ENV_CANARY not in text and ENV_CANARY not in markdown
+    assert "**bold**" in markdown and "### cURL" in markdown
+
+    # Opened with every network request refused: it asks for nothing, and nothing in it runs.
+    context = browser.new_context(offline=True)
+    asked: list[str] = []
+    context.route("**/*", lambda route: (asked.append(route.request.url), route.continue_()
+                                         if route.request.url.startswith("file:") else route.abort()))  # fmt: skip
+    shown = context.new_page()
+    errors: list[str] = []
+    shown.on("console", lambda m: errors.append(m.text))
+    shown.goto(handout.as_uri())
+    expect(shown.get_by_text("TTFT").first).to_be_visible()
+    expect(shown.locator("strong", has_text="bold").first).to_be_visible()
+    assert [u for u in asked if not u.startswith("file:")] == []
+    assert shown.evaluate("document.scripts.length") == 0
+    handlers = "[...document.querySelectorAll('*')].flatMap(e => [...e.attributes].map(a => a.name))"
+    assert not [a for a in shown.evaluate(handlers) if a.startswith("on")]
+    assert shown.locator("img").count() == 0
+    context.close()
+
+    # Its cURL, run for real, sends the app's own request (the key from the environment).
+    [code] = re.findall(r"<h3>cURL</h3><pre><code>(.*?)</code></pre>", text, re.S)
+    script = tmp_path / "handout.sh"
+    script.write_text(html.unescape(code))
+    before = len(stand_in.chat_requests())
+    done = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "OXEN_API_KEY": ENV_CANARY})  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    sent, again = stand_in.chat_requests()[before - 1], stand_in.chat_requests()[-1]
+    assert len(stand_in.chat_requests()) == before + 1
+    assert again.headers["authorization"] == f"Bearer {ENV_CANARY}"
+    assert json.loads(again.body) == json.loads(sent.body)
