@@ -50,6 +50,9 @@ class Pane:
     setup: PaneSetup
     messages: list[ChatMessage] = field(default_factory=list)
     conversation_id: str | None = None  # its conversation in History
+    # A Setup field's problem, kept until a draw of the form has none: while it stands the pane is not
+    # sent (as the Playground sends nothing while a field is invalid), rather than sent as it was before.
+    form_problem: str | None = None
 
 
 @dataclass
@@ -304,7 +307,9 @@ def start_round(question: str, local_problem: str | None) -> Round:
         provider = provider_of(pane.setup)
         problem = str(provider) if isinstance(provider, InvalidBaseURL) else None
         key = key_of(pane.setup)
-        if problem is None and isinstance(provider, Provider):
+        if pane.form_problem is not None:
+            problem = f"{pane.form_problem} Fix it in this pane's Setup, then send again."
+        elif problem is None and isinstance(provider, Provider):
             if provider.local:
                 problem = local_problem
             elif key.value is None and provider.key_required and key.note:

@@ -119,7 +119,10 @@ def setup_form(pane: cs.Pane, disabled: bool) -> None:
         st.session_state[f"{pid}-form-for"] = s.model
         form.draw(specs)
         params, problems = form.values(specs)
-    if not problems:  # a field with a problem says so under itself; the pane keeps its last good setup
+    # A field with a problem says so under itself; the pane keeps its last good setup and is not sent
+    # until the problem is fixed (start_round says so in the pane).
+    pane.form_problem = problems[0] if problems else None
+    if not problems:
         s.params = {**params, "stream": True}
 
 
