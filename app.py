@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import auth, compare_state, history_state, keys, presenter, sidebar, state
+from ui import auth, compare_state, history_state, keys, presenter, scenarios_view, sidebar, state
 
 # The Playground fits the window: its chat and its side panel are boxes that scroll on their own, so
 # the page itself never scrolls (a long page scrolled to its bottom hid the title and the answer).
@@ -59,4 +59,6 @@ if page.title == "Compare" and compare_state.hidden():  # blind mode: no provide
     st.sidebar.caption("Blind mode: the connection is hidden until you vote.")
 else:
     st.session_state[keys.CONNECTION] = sidebar.connection()
+if page.title == "Playground":  # presenter mode's Scenarios list: a click loads one and sends its prompt
+    scenarios_view.sidebar(state.messages(), st.session_state[keys.CONNECTION])
 page.run()

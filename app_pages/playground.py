@@ -19,6 +19,7 @@ from lib.share import SHARE_KEYS, Setup, stale_keys, to_query
 from ui import attachments, chat, custom_setup, form, history_state, keys, presenter, replay, state, tools_view
 from ui.api_panel import api_call_panel
 from ui.handout_view import downloads as handout_downloads
+from ui.scenarios_view import next_prompt as scenario_next_prompt
 from ui.sidebar import ensure_local
 from ui.state import Connection, meter_for, new_message, providers, set_later
 
@@ -271,6 +272,7 @@ with chat_box:
     conversation_column(conn, streaming)
 with actions:
     chat.chat_actions(messages, can_send=conn is not None, streaming=streaming or replaying is not None)
+    scenario_next_prompt(messages, busy=streaming or replaying is not None)
     if conn is not None and not streaming:  # the hand-out: the conversation with its last request
         asked = messages[:-1] if messages and messages[-1].role == "assistant" else messages
         sent = conversation.request_messages(asked, ss.get(keys.SYSTEM, ""), variable_values())

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import keys
+
 TOGGLE = "presenter_mode"  # the sidebar toggle's key (and the mode's state)
 SHOW_SETUP = "presenter_show_setup"  # the one button that unfolds the form and the API-call panel
 PARAM = "present"
@@ -69,7 +71,10 @@ def setup_shown() -> bool:
     presenter mode; in it, only after the one "Show setup" button."""
     if not active():
         return True
-    return bool(st.session_state.get(SHOW_SETUP))
+    shown = bool(st.session_state.get(SHOW_SETUP))
+    if not shown:  # the form sets its defaults as it is drawn; folded, the Playground still streams
+        st.session_state.setdefault(keys.param("stream"), True)
+    return shown
 
 
 def setup_button() -> None:

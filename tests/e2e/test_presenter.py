@@ -172,3 +172,37 @@ def test_the_html_hand_out_loads_nothing_runs_nothing_and_its_curl_runs(
     assert len(stand_in.chat_requests()) == before + 1
     assert again.headers["authorization"] == f"Bearer {ENV_CANARY}"
     assert json.loads(again.body) == json.loads(sent.body)
+
+
+def test_a_saved_scenario_replays_with_the_provider_gone_and_exports_without_a_key(page: Page, tmp_path: Path) -> None:
+    stand_in = StandIn().start()
+    env = {**app_vars(free_port(), stand_in.base_url, ENV_CANARY), "WORKBENCH_HOME": str(tmp_path)}
+    app = start_app(env, "scenarios")
+    try:
+        open_app(page, f"{app.url}/?provider=oxen&model=gpt-oss-120b&present=1")
+        send(page, "Why is the sky blue?")
+        wait_answer(page, 1)
+        sidebar = page.get_by_test_id("stSidebar")
+        sidebar.get_by_text("Save or import").click()
+        sidebar.get_by_role("textbox", name="Scenario name").fill("Sky demo")
+        sidebar.get_by_role("textbox", name="Scenario name").press("Enter")
+        wait_idle(page)
+        sidebar.get_by_role("button", name="Save conversation as scenario").click()
+        expect(sidebar.get_by_text("1 with a recorded answer")).to_be_visible(timeout=30_000)
+        with page.expect_download(timeout=60_000) as got:
+            sidebar.get_by_role("button", name="Export").click()
+        exported = Path(got.value.path()).read_text()
+        assert "Why is the sky blue?" in exported and ENV_CANARY not in exported
+
+        stand_in.stop()  # offline: Replay needs no provider
+        served = len(stand_in.requests)
+        sidebar.get_by_role("radio", name="Replay").or_(sidebar.get_by_role("button", name="Replay")).first.click()
+        wait_idle(page)
+        sidebar.get_by_role("button", name="Sky demo").click()
+        answer = wait_answer(page, 1, timeout=60_000)
+        expect(answer.get_by_text("Replayed")).to_be_visible()
+        expect(answer).to_contain_text("You said: Why is the sky blue?")
+        assert len(stand_in.requests) == served
+    finally:
+        stop_app(app)
+        stand_in.stop()
