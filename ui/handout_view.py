@@ -16,7 +16,7 @@ def downloads(messages: list[ChatMessage], request: ChatRequest | None, model: s
         return
     wire = to_http(request) if request is not None else None
     title, subtitle = "Workbench conversation", f"{model} · {provider}"
-    row = st.container(horizontal=True, key="handout")
+    row = st.container(horizontal=True, key="handout", width="content")
     row.download_button("Download HTML", handout_html(title, subtitle, messages, wire), file_name="conversation.html",
                         mime="text/html", icon=":material/download:", type="tertiary", on_click="ignore")  # fmt: skip
     row.download_button("Download Markdown", handout_markdown(title, subtitle, messages, wire),

@@ -22,6 +22,8 @@ STYLE = """
 .stMainBlockContainer [data-testid="stChatMessage"] li { font-size: 1.25rem; line-height: 1.55; }
 .stMainBlockContainer [data-testid="stChatInput"] textarea { font-size: 1.2rem; }
 .stMainBlockContainer h1 { font-size: 2.4rem !important; }
+/* The larger title and type take room: the chat box gives it back, so the page still fits the window. */
+[data-testid="stLayoutWrapper"]:has(> .st-key-chat-box) { --box: max(14rem, calc(100dvh - 18rem)) !important; }
 </style>
 """
 
