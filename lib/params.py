@@ -283,14 +283,19 @@ def parse_json_field(text: str, label: str) -> tuple[Any, str | None]:
         return None, f"{label} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
 
 
-def tier_params(tier: str, specs: list[ParamSpec], values: dict[str, Any]) -> dict[str, Any]:
+def tier_params(
+    tier: str, specs: list[ParamSpec], values: dict[str, Any], tool_history: bool = False
+) -> dict[str, Any]:
     """The parameters a tier shows: Minimal none; Basic the `basic` ones; All every one; each with
-    the form's value where set and the model's default elsewhere. "As sent" is the form as it is."""
+    the form's value where set and the model's default elsewhere. "As sent" is the form as it is.
+    `tool_history`: the messages hold tool calls or results, so even Minimal keeps `tools`."""
     set_values = {k: v for k, v in values.items() if v is not None}
     if tier == "As sent":
         return set_values
     if tier == "Minimal":
-        return {}
+        # Providers refuse tool calls and tool messages in a request that defines no tools (Anthropic's
+        # and Bedrock's OpenAI-compatible endpoints, litellm's strict mode): the least complete request.
+        return {"tools": set_values["tools"]} if tool_history and "tools" in set_values else {}
     chosen = [s for s in specs if s.basic] if tier == "Basic parameters" else specs
     out: dict[str, Any] = {}
     for spec in chosen:

@@ -170,6 +170,11 @@ def as_openai(calls: list[ToolCall]) -> list[dict[str, Any]]:
     ]
 
 
+def in_history(messages: Any) -> bool:
+    """Whether request messages (lib.request.Message) hold a tool call or a tool result."""
+    return any(m.tool_calls or m.role == "tool" for m in messages)
+
+
 def parse_mocks(text: str) -> tuple[dict[str, Any], str | None]:
     """Canned results by function name ({"get_weather": {...}}), or the sentence saying what is wrong."""
     if not text.strip():

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import streamlit as st
 
+from lib import tools
 from lib.params import TIERS, ParamSpec, tier_params
 from lib.providers import Provider
 from lib.request import ChatRequest, HttpRequest, model_details_request, models_request, to_http
@@ -50,7 +51,8 @@ def api_call_panel(request: ChatRequest | None, specs: list[ParamSpec]) -> None:
             if note:
                 st.caption(note)
         else:
-            wire = to_http(replace(request, params=tier_params(tier, specs, request.params)))
+            params = tier_params(tier, specs, request.params, tool_history=tools.in_history(request.messages))
+            wire = to_http(replace(request, params=params))
         if wire.key_env:
             st.caption(f"Reads the key from ${wire.key_env}; the key itself is never shown.")
         for held in wire.secret_headers:  # credential headers: read from a variable, never written

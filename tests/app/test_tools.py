@@ -64,6 +64,11 @@ def test_two_calls_then_results_typed_in_continue_the_conversation(oxen_app: Oxe
         if m.name == "assistant" and m.markdown
     )
     assert '"role": "tool"' in curl_code(at) and "Send tool results" not in [b.label for b in at.button]
+    # Minimal still defines the tools the conversation's calls answer: strict providers refuse
+    # tool calls and tool messages without them.
+    at.segmented_control(key="api_tier").set_value("Minimal").run()
+    minimal = curl_code(at)
+    assert '"role": "tool"' in minimal and '"tools": [' in minimal and '"temperature"' not in minimal
 
 
 def test_mock_tools_runs_the_demo_by_itself(oxen_app: OxenApp, stand_in: StandIn) -> None:

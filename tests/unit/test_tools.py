@@ -214,6 +214,27 @@ def test_every_tier_but_minimal_keeps_the_tools() -> None:
         assert kept == ({} if tier == "Minimal" else tools_part), tier
 
 
+def test_minimal_keeps_the_tools_a_conversation_with_tool_calls_needs(oxen: Provider, request_validator: Any) -> None:
+    """A request whose messages hold `tool_calls` and `tool` messages but defines no tools is refused
+    by strict providers (Anthropic's and Bedrock's OpenAI-compatible endpoints): Minimal keeps `tools`
+    then, and only then."""
+    from lib.params import specs_for, tier_params
+    from lib.request import to_http
+
+    values = {"temperature": 0.5, "tools": TWO_TOOLS, "tool_choice": "auto", "parallel_tool_calls": False}
+    plain = request_messages([ChatMessage(1, "user", "Weather in Paris?")], "", {})
+    called = request_messages(
+        [ChatMessage(1, "user", "Weather in Paris?"), ChatMessage(2, "assistant", "", tool_calls=[WEATHER]),
+         ChatMessage(3, "tool", "sunny", tool_call_id="call_w")], "", {})  # fmt: skip
+    assert not tools.in_history(plain) and tools.in_history(called)
+    assert tier_params("Minimal", specs_for(None), values, tool_history=False) == {}
+    params = tier_params("Minimal", specs_for(None), values, tool_history=tools.in_history(called))
+    assert params == {"tools": TWO_TOOLS}
+    body = to_http(ChatRequest(oxen, "gpt-oss-120b", called, params)).body
+    request_validator.validate(body)
+    assert list(body) == ["model", "messages", "tools"]
+
+
 def test_the_embedded_model_calls_a_named_function_and_takes_its_result(local_server) -> None:  # type: ignore[no-untyped-def]
     """The real llama.cpp server: a named tool choice gives a call with JSON arguments (its grammar
     holds the model to the schema), and the conversation goes on with the result."""
