@@ -62,7 +62,8 @@ class StreamState:
         self.last_at: float | None = None
         self.done = False  # saw `[DONE]`
         self.received = False  # any answer content (text, reasoning, refusal, tool call) arrived
-        self._calls: dict[int, ToolCall] = {}  # tool calls by their stream index
+        self._calls: dict[int, ToolCall] = {}  # tool calls by their place in the answer
+        self._slots: dict[int, int] = {}  # a stream index -> the place of the call it now continues
 
     # -- streaming ---------------------------------------------------------------------------
     def on_sse(self, sse: SSE) -> list[Event]:
@@ -199,6 +200,15 @@ class StreamState:
             last = max(self._calls) if self._calls else -1
             same = last >= 0 and (call_id is None or call_id == self._calls[last].id)
             index = last if same else last + 1
+        else:
+            # Ollama (ollama#15457) and some proxies stream every parallel call at index 0: a new id
+            # at an index in use starts a new call, and the id-less fragments after it continue it.
+            slot = self._slots.get(index)
+            held = self._calls[slot].id if slot is not None else None
+            if slot is None or (call_id and held and held != call_id):
+                free = slot is None and index not in self._calls  # keep the stream's own number
+                slot = self._slots[index] = index if free else max(self._calls) + 1
+            index = slot
         merged = self._calls.get(index)
         if merged is None:
             merged = self._calls[index] = ToolCall()

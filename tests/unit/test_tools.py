@@ -252,3 +252,18 @@ def test_the_embedded_model_calls_a_named_function_and_takes_its_result(local_se
     conversation += [answer, ChatMessage(3, "tool", '{"sky": "clear", "temperature": 21}', tool_call_id=call["id"])]
     final = _run(local, conversation, params | {"tool_choice": "none"}, MODEL_ID)
     assert final.error is None and final.status == "complete", final.error
+
+
+def test_parallel_calls_sharing_one_index_stay_apart() -> None:
+    """Ollama (ollama/ollama#15457) and some proxies stream every parallel call at index 0, each
+    with its own id, arguments in fragments: a new id at a used index is a new call."""
+    body = ""
+    for cid, city in (("call_a", "Paris"), ("call_b", "Rome")):
+        body += _chunk({"tool_calls": [{"index": 0, "id": cid, "type": "function",
+                                        "function": {"name": "get_weather", "arguments": ""}}]})  # fmt: skip
+        for piece in ('{"ci', 'ty": "', city, '"}'):
+            body += _chunk({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]})
+    assert _calls([body]) == [
+        ("call_a", "get_weather", '{"city": "Paris"}'),
+        ("call_b", "get_weather", '{"city": "Rome"}'),
+    ]
