@@ -270,15 +270,15 @@ streaming = conn is not None and ask and bool(messages) and messages[-1].role in
 replaying = None if streaming else replay.take_pending(messages)  # Replay: no network, no model
 with chat_box:
     conversation_column(conn, streaming)
-with actions, st.container(horizontal=True, vertical_alignment="center", gap="small"):  # one line, as before
-    chat.chat_actions(messages, can_send=conn is not None, streaming=streaming or replaying is not None)
-    if conn is not None and not streaming:  # the hand-out: the conversation with its last request
-        asked = messages[:-1] if messages and messages[-1].role == "assistant" else messages
-        sent = conversation.request_messages(asked, ss.get(keys.SYSTEM, ""), variable_values())
-        last = ChatRequest(conn.provider, conn.model, sent, form.values(specs)[0])
-        handout_downloads(messages, last, conn.model, conn.provider.label)
 with actions:
+    chat.chat_actions(messages, can_send=conn is not None, streaming=streaming or replaying is not None)
     scenario_next_prompt(messages, busy=streaming or replaying is not None)
+if conn is not None:  # the hand-out, in the sidebar (under the chat it moved the actions): with its last request
+    asked = messages[:-1] if messages and messages[-1].role == "assistant" else messages
+    sent = conversation.request_messages(asked, ss.get(keys.SYSTEM, ""), variable_values())
+    with st.sidebar:
+        handout_downloads(messages, ChatRequest(conn.provider, conn.model, sent, form.values(specs)[0]),
+                          conn.model, conn.provider.label, disabled=streaming)  # fmt: skip
 if side_col is not None:
     with side_col, st.container(height=640, key="side-panel", border=False):
         side_panel()
