@@ -137,9 +137,33 @@ def request_messages(messages: Sequence[ChatMessage], system: str, values: Mappi
     ]  # fmt: skip
     while history and history[-1].role == "assistant":
         history.pop()
+    history = answered_calls_only(history)
     system = system.strip()
     head = [Message("system", variables.fill(system, values))] if system else []
     return head + (history or [Message("user", SAMPLE)])
+
+
+def answered_calls_only(history: list[Message]) -> list[Message]:
+    """The messages with each tool call that no `tool` message answered left out (an answer left
+    with neither a call nor text goes too), and each `tool` message that answers no call: providers
+    refuse both, so a question typed instead of "Send tool results" would break the conversation."""
+    out: list[Message] = []
+    for i, m in enumerate(history):
+        if m.role == "assistant" and m.tool_calls:
+            after = history[i + 1 :]
+            tail = after[: next((k for k, n in enumerate(after) if n.role != "tool"), len(after))]
+            answered = {t.tool_call_id for t in tail}
+            calls = [c for c in m.tool_calls if c.get("id") in answered]
+            if calls != m.tool_calls:
+                m = replace(m, tool_calls=calls or None)
+                if not calls and not m.content and not m.images:
+                    continue
+        elif m.role == "tool":
+            asked = next((p for p in reversed(out) if p.role != "tool"), None)
+            if asked is None or not any(c.get("id") == m.tool_call_id for c in asked.tool_calls or ()):
+                continue
+        out.append(m)
+    return out
 
 
 def shareable(messages: Sequence[ChatMessage]) -> list[dict[str, str]]:

@@ -267,3 +267,40 @@ def test_parallel_calls_sharing_one_index_stay_apart() -> None:
         ("call_a", "get_weather", '{"city": "Paris"}'),
         ("call_b", "get_weather", '{"city": "Rome"}'),
     ]
+
+
+def test_a_question_typed_instead_of_tool_results_leaves_the_unanswered_calls_out() -> None:
+    """OpenAI refuses an assistant message whose `tool_calls` no `tool` messages answer ("must be
+    followed by tool messages responding to each 'tool_call_id'"): the conversation would fail from
+    then on. Unanswered calls are left out of the request (the answer too when it has no text)."""
+    conversation = [
+        ChatMessage(1, "user", "Weather in Paris?"),
+        ChatMessage(2, "assistant", "", tool_calls=[WEATHER]),
+        ChatMessage(3, "user", "Never mind: say hi."),
+    ]
+    sent = [m.to_json() for m in request_messages(conversation, "", {})]
+    assert sent == [
+        {"role": "user", "content": "Weather in Paris?"},
+        {"role": "user", "content": "Never mind: say hi."},
+    ]
+    conversation[1].content = "Let me look."
+    conversation[1].tool_calls = [WEATHER, TIME]
+    conversation.insert(2, ChatMessage(9, "tool", "sunny", tool_call_id="call_w"))
+    sent = [m.to_json() for m in request_messages(conversation, "", {})]
+    assert [m["role"] for m in sent] == ["user", "assistant", "tool", "user"]
+    assert sent[1]["tool_calls"] == [WEATHER] and sent[1]["content"] == "Let me look."
+    assert conversation[1].tool_calls == [WEATHER, TIME]  # the conversation itself keeps both cards
+
+
+def test_a_tool_message_that_answers_no_call_is_left_out() -> None:
+    conversation = [
+        ChatMessage(1, "user", "Hi"),
+        ChatMessage(2, "tool", "orphan", tool_call_id="call_x"),
+        ChatMessage(3, "assistant", "", tool_calls=[WEATHER]),
+        ChatMessage(4, "tool", "sunny", tool_call_id="call_w"),
+        ChatMessage(5, "tool", "stray", tool_call_id="call_z"),
+    ]
+    sent = [m.to_json() for m in request_messages(conversation, "", {})]
+    assert [(m["role"], m.get("tool_call_id")) for m in sent] == [
+        ("user", None), ("assistant", None), ("tool", "call_w")
+    ]  # fmt: skip
