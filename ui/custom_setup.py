@@ -14,7 +14,7 @@ import streamlit as st
 
 from lib.headers import SecretHeader, read_lines
 from lib.providers import Extras, Provider, ResolvedKey, with_extras
-from ui import keys
+from ui import keys, presenter
 
 
 def _secrets(pid: str) -> dict[str, SecretHeader]:
@@ -54,6 +54,8 @@ def apply(provider: Provider, key: ResolvedKey) -> tuple[Provider, ResolvedKey]:
     provider = with_extras(provider, placement)
     text_key = keys.custom_headers(pid)
     ss.setdefault(text_key, "")
+    if presenter.active():  # headers name hosts and hold credentials: off the projector; they still apply
+        return _applied(provider, key, placement)
     st.text_area(
         "Custom headers",
         key=text_key,
@@ -74,12 +76,21 @@ def apply(provider: Provider, key: ResolvedKey) -> tuple[Provider, ResolvedKey]:
         version = dict(placement.query).get("api-version")
         st.caption(f"{placement.label}: the key goes in the {placement.auth_header} header"
                    + (f"; api-version={version} is sent with every request." if version else "."))  # fmt: skip
-    plain = tuple(read_lines(ss[text_key], _reserved(provider)).headers)
+    given = key
+    provider, key = _applied(provider, key, placement)
+    if key is not given and key.note:  # the stored key withheld: say why
+        st.caption(key.note)
+    return provider, key
+
+
+def _applied(provider: Provider, key: ResolvedKey, placement: Extras) -> tuple[Provider, ResolvedKey]:
+    """The provider with the session's headers applied, and the key to send."""
+    ss, pid = st.session_state, provider.id
+    plain = tuple(read_lines(ss[keys.custom_headers(pid)], _reserved(provider)).headers)
     provider = with_extras(provider, replace(placement, headers=plain, secret_headers=tuple(_secrets(pid).values())))
     if ss.get(keys.headers_from_link(pid)) and key.origin in ("environment", "secrets"):
         key = ResolvedKey(None, "none", "A stored key is not sent with headers that came in a link; check "
                           "Custom headers (edit them to confirm) or type a key.")  # fmt: skip
-        st.caption(key.note)
     return provider, key
 
 

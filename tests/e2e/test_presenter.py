@@ -36,6 +36,7 @@ def _forbidden(stand_in: StandIn) -> list[str]:
         "from the environment",
         "typed for this session",
         "OXEN_API_KEY",
+        "Custom headers",  # they name hosts and hold credentials (its placeholder is a URL)
     ]
 
 
