@@ -281,6 +281,8 @@ def parse_json_field(text: str, label: str) -> tuple[Any, str | None]:
         return json.loads(text), None
     except json.JSONDecodeError as exc:
         return None, f"{label} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
+    except RecursionError:  # json's parser is recursive: thousands of nested brackets exhaust it
+        return None, f"{label} is nested too deeply to read (thousands of brackets); flatten it."
 
 
 def tier_params(

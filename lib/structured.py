@@ -45,6 +45,8 @@ def _parse(text: str) -> tuple[Any, str | None, bool]:
         return json.loads(body), None, bool(fenced)
     except json.JSONDecodeError as exc:
         return None, f"the answer is not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})", bool(fenced)
+    except RecursionError:  # a model looping on "[[[[": json's recursive parser gives up; so do we
+        return None, "the answer is nested too deeply to read as JSON", bool(fenced)
 
 
 def check_answer(response_format: Any, text: str) -> SchemaCheck | None:
@@ -55,7 +57,10 @@ def check_answer(response_format: Any, text: str) -> SchemaCheck | None:
     if kind not in ("json_object", "json_schema"):
         return None
     value, not_json, fenced = _parse(text)
-    pretty = None if not_json else json.dumps(value, indent=2, ensure_ascii=False)
+    try:
+        pretty = None if not_json else json.dumps(value, indent=2, ensure_ascii=False)
+    except RecursionError:  # parsed, but too deep to lay out again in a deeper stack (a page's)
+        pretty = None
     fence_note = " (read inside a Markdown code fence)" if fenced else ""
     if kind == "json_object":
         if not_json:
@@ -76,6 +81,8 @@ def check_answer(response_format: Any, text: str) -> SchemaCheck | None:
         errors = sorted(validator.iter_errors(value), key=lambda e: [str(p) for p in e.absolute_path])
     except SchemaError as exc:
         return SchemaCheck(False, f"{NOT_VALID}: the schema itself is not valid ({exc.message}).", pretty=pretty)
+    except RecursionError:
+        return SchemaCheck(False, f"{NOT_VALID}: the answer is nested too deeply to check.", pretty=pretty)
     if not errors:
         return SchemaCheck(True, f"{VALID}{fence_note}.", pretty=pretty)
     listed = [f"{json_path(e.absolute_path)}: {e.message}" for e in errors]

@@ -64,6 +64,7 @@ EXAMPLE_TOOLS = """[
 ]"""
 EXAMPLE_MOCKS = '{\n  "get_weather": {"temperature": 21, "unit": "celsius", "sky": "clear"}\n}'
 CHOICES = ("auto", "none", "required")  # then one option per defined function
+TOO_DEEP = "{} is nested too deeply to read (thousands of brackets); flatten it."
 MAX_MOCK_ROUNDS = 4  # answers in a row that Mock tools answers by itself, so a looping model stops
 
 
@@ -111,6 +112,8 @@ def parse_tools(text: str) -> tuple[list[dict[str, Any]] | None, list[str]]:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         return None, [f"Tools is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."]
+    except RecursionError:  # json's parser is recursive: thousands of nested brackets exhaust it
+        return None, [TOO_DEEP.format("Tools")]
     if isinstance(value, dict):  # one definition pasted on its own: a common slip
         return None, ["Tools must be a JSON array of definitions: put the object inside [ ]."]
     problems = check_tools(value)
@@ -153,7 +156,7 @@ def pretty_arguments(raw: str) -> Arguments:
         return Arguments("{}", True)
     try:
         return Arguments(json.dumps(json.loads(raw), indent=2, ensure_ascii=False), True)
-    except ValueError:
+    except (ValueError, RecursionError):  # the model's text: cut, or nested past the parser's depth
         return Arguments(raw, False)
 
 
@@ -183,6 +186,8 @@ def parse_mocks(text: str) -> tuple[dict[str, Any], str | None]:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         return {}, f"Mock results are not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
+    except RecursionError:
+        return {}, TOO_DEEP.format("Mock results")
     if not isinstance(value, dict):
         return {}, 'Mock results must be a JSON object of results by function name, such as {"get_weather": "sunny"}.'
     return value, None

@@ -99,3 +99,23 @@ def test_no_check_for_text() -> None:
 
 def test_json_path_quotes_odd_keys() -> None:
     assert json_path(["a b", 0, "c"]) == '$["a b"][0].c'
+
+
+def test_an_answer_nested_past_the_parsers_depth_is_said_not_raised() -> None:
+    """A small model looping on "[" writes thousands of brackets: json's recursive parser raises
+    RecursionError, which the page would meet on every run that draws the answer."""
+    deep = "[" * 5000 + "]" * 5000
+    check = check_answer({"type": "json_object"}, deep)
+    assert check is not None and check.summary == "Not JSON: the answer is nested too deeply to read as JSON."
+    schema = {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "array", "items": {"$ref": "#"}}}}
+    check = check_answer(schema, "[" * 900 + "]" * 900)  # parses, but too deep to validate
+    assert check is not None and check.summary.startswith(NOT_VALID) and not check.valid
+
+
+def test_a_schema_field_nested_past_the_parsers_depth_is_one_sentence() -> None:
+    from lib.params import parse_json_field
+
+    assert parse_json_field("[" * 5000, "JSON schema") == (
+        None,
+        "JSON schema is nested too deeply to read (thousands of brackets); flatten it.",
+    )

@@ -304,3 +304,11 @@ def test_a_tool_message_that_answers_no_call_is_left_out() -> None:
     assert [(m["role"], m.get("tool_call_id")) for m in sent] == [
         ("user", None), ("assistant", None), ("tool", "call_w")
     ]  # fmt: skip
+
+
+def test_json_nested_past_the_parsers_depth_is_one_sentence() -> None:
+    deep = "[" * 5000 + "]" * 5000
+    too_deep = "is nested too deeply to read (thousands of brackets); flatten it."
+    assert tools.parse_tools(deep) == (None, [f"Tools {too_deep}"])
+    assert tools.parse_mocks(deep)[1] == f"Mock results {too_deep}"
+    assert tools.pretty_arguments(deep) == tools.Arguments(deep, False)  # the model's arguments: shown raw
