@@ -94,14 +94,14 @@ def from_json(data: Any) -> Recording:
             raise ValueError("The recording's chunks are damaged (each needs a time, in order, and a text).")
         last = item[0]
         chunks.append(Chunk(item[0], item[1], len(item) == 3))
-    m = data.get("m") if isinstance(data.get("m"), list) and len(data["m"]) == 4 else [None] * 4
+    m: list[Any] = data["m"] if isinstance(data.get("m"), list) and len(data["m"]) == 4 else [None] * 4
     metrics = Metrics(_number(m[0]), _number(m[1]), _number(m[2]), _number(m[3]))
     usage = None
     u = data.get("u")
     if isinstance(u, list) and len(u) == 4:
         usage = Usage(_count(u[0]), _count(u[1]), _count(u[2]), "counted" if u[3] == "counted" else "reported")
     finish = data.get("f") if isinstance(data.get("f"), str) else None
-    status = data.get("s") if data.get("s") in ("complete", "stopped", "incomplete") else "complete"
+    status = str(data["s"]) if data.get("s") in ("complete", "stopped", "incomplete") else "complete"
     return Recording(chunks, metrics, usage, finish, status)
 
 

@@ -87,8 +87,9 @@ def from_json(data: Any) -> Scenario:
         raise ValueError("This scenario was made by another version of Workbench; it cannot be read here.")
     setup, steps = data.get("setup"), data.get("steps")
     name = data.get("name")
-    ok = isinstance(setup, dict) and isinstance(steps, list) and isinstance(name, str) and name.strip()
-    if not ok or not isinstance(setup.get("provider"), str) or not isinstance(setup.get("model"), str):
+    if not (isinstance(setup, dict) and isinstance(steps, list) and isinstance(name, str) and name.strip()):
+        raise ValueError("The scenario is damaged: it needs a name, a provider, a model and its prompts.")
+    if not isinstance(setup.get("provider"), str) or not isinstance(setup.get("model"), str):
         raise ValueError("The scenario is damaged: it needs a name, a provider, a model and its prompts.")
     if len(steps) > MAX_STEPS:
         raise ValueError(f"The scenario has over {MAX_STEPS} prompts; it was not loaded.")
@@ -101,8 +102,8 @@ def from_json(data: Any) -> Scenario:
             recording_from_json(rec)  # a damaged recording is said now, not in the middle of a demo
         read.append(Step(step["prompt"], rec))
     base_url = setup.get("base_url") if isinstance(setup.get("base_url"), str) else None
-    params = setup.get("params") if isinstance(setup.get("params"), dict) else {}
-    system = setup.get("system") if isinstance(setup.get("system"), str) else ""
+    params: dict[str, Any] = setup["params"] if isinstance(setup.get("params"), dict) else {}
+    system = str(setup["system"]) if isinstance(setup.get("system"), str) else ""
     return Scenario(" ".join(name.split()), setup["provider"], setup["model"], base_url, _safe_params(params),
                     system, read)  # fmt: skip
 
