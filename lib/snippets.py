@@ -37,6 +37,11 @@ def _streaming(req: HttpRequest) -> bool:
     return bool(req.body and req.body.get("stream"))
 
 
+def _tools(req: HttpRequest) -> bool:
+    """The request defines tools: the answer may be calls, which the code prints (not `None`)."""
+    return bool(req.body and req.body.get("tools"))
+
+
 class Credential(NamedTuple):
     """A header whose value a snippet reads from the environment: `name: prefix$env`."""
 
@@ -218,7 +223,24 @@ def _python_requests(req: HttpRequest) -> str:
             "            continue",
             '        for choice in json.loads(line[6:]).get("choices", []):',
             '            print(choice.get("delta", {}).get("content") or "", end="", flush=True)',
-            "print()",
+        ]
+        if _tools(req):  # each call's name when it starts, then its arguments as they stream
+            out += [
+                '            for call in choice.get("delta", {}).get("tool_calls") or []:',
+                '                function = call.get("function") or {}',
+                '                if function.get("name"):',
+                '                    print(f"\\n{function[\'name\']} ", end="")',
+                '                print(function.get("arguments") or "", end="", flush=True)',
+            ]
+        out.append("print()")
+    elif _tools(req):
+        out += [
+            "response = requests.post(url, headers=headers, json=payload)",
+            "response.raise_for_status()",
+            'message = response.json()["choices"][0]["message"]',
+            'print(message.get("content") or "")',
+            'for call in message.get("tool_calls") or []:',
+            '    print(call["function"]["name"], call["function"]["arguments"])',
         ]
     else:
         out += [
@@ -303,13 +325,34 @@ def _python_openai(req: HttpRequest) -> str:
     if omit:
         args.append(f"    {omit.removeprefix(', ')},")
     call = "client.chat.completions.create(\n" + "\n".join(args) + "\n)"
-    if _streaming(req):
+    if _streaming(req) and _tools(req):  # each call's name when it starts, then its arguments
+        out += [
+            f"stream = {call}",
+            "for chunk in stream:",
+            "    delta = chunk.choices[0].delta if chunk.choices else None",
+            "    if delta and delta.content:",
+            '        print(delta.content, end="", flush=True)',
+            "    for tool_call in (delta.tool_calls if delta else None) or []:",
+            "        if tool_call.function and tool_call.function.name:",
+            '            print(f"\\n{tool_call.function.name} ", end="")',
+            '        print((tool_call.function and tool_call.function.arguments) or "", end="", flush=True)',
+            "print()",
+        ]
+    elif _streaming(req):
         out += [
             f"stream = {call}",
             "for chunk in stream:",
             "    if chunk.choices and chunk.choices[0].delta.content:",
             '        print(chunk.choices[0].delta.content, end="", flush=True)',
             "print()",
+        ]
+    elif _tools(req):
+        out += [
+            f"response = {call}",
+            "message = response.choices[0].message",
+            'print(message.content or "")',
+            "for tool_call in message.tool_calls or []:",
+            "    print(tool_call.function.name, tool_call.function.arguments)",
         ]
     else:
         out += [f"response = {call}", "print(response.choices[0].message.content)"]
@@ -369,10 +412,26 @@ def _javascript(req: HttpRequest) -> str:
             '    if (!line.startsWith("data: ") || line === "data: [DONE]") continue;',
             "    for (const choice of JSON.parse(line.slice(6)).choices ?? []) {",
             '      process.stdout.write(choice.delta?.content ?? "");',
+            *(
+                [  # each call's name when it starts, then its arguments as they stream
+                    "      for (const call of choice.delta?.tool_calls ?? []) {",
+                    "        if (call.function?.name) process.stdout.write(`\\n${call.function.name} `);",
+                    '        process.stdout.write(call.function?.arguments ?? "");',
+                    "      }",
+                ]
+                if _tools(req)
+                else []
+            ),
             "    }",
             "  }",
             "}",
             'process.stdout.write("\\n");',
+        ]
+    elif _tools(req):
+        out += [
+            "const message = (await response.json()).choices[0].message;",
+            'console.log(message.content ?? "");',
+            "for (const call of message.tool_calls ?? []) console.log(call.function.name, call.function.arguments);",
         ]
     else:
         out += ["const data = await response.json();", "console.log(data.choices[0].message.content);"]

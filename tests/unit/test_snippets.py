@@ -18,7 +18,7 @@ from lib.providers import Provider
 from lib.request import ChatRequest, Message, to_http
 from lib.snippets import LANGUAGES, render
 from tests.support.catalog import GPT_OSS_120B
-from tests.support.stand_in import StandIn
+from tests.support.stand_in import Behaviour, StandIn
 
 SECRET = "sk-snippet-SECRET-9"
 TRICKY = 'It\'s "quoted", a $HOME and `uname` and \\n literal;\nnew line, emoji 👋🏽, and RTL: שלום עולם \u2028 end'
@@ -258,3 +258,20 @@ def test_tool_conversation_snippets_send_the_apps_body(
     else:
         js = language == "javascript"
         assert pairs(received.body, js) == pairs(json.dumps(wire.body), js)
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+@pytest.mark.parametrize("language", ["python", "openai", "javascript"])
+def test_a_tool_call_answer_is_printed_by_the_snippet(
+    language: str, stream: bool, stand_in: StandIn, oxen: Provider, tmp_path: Path
+) -> None:
+    """An answer that is a tool call prints the call (name, arguments), not `None` or `null`."""
+    from lib.tools import EXAMPLE_TOOLS
+
+    stand_in.then(Behaviour(tokens=[], tool_calls=TOOL_CALLS, arg_fragments=5))
+    params = {"stream": stream, "tools": json.loads(EXAMPLE_TOOLS)}
+    wire = to_http(ChatRequest(oxen, "gpt-oss-120b", [Message("user", "Weather in Paris?")], params))
+    done = run_snippet(render(wire, language), language, tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = [line.strip() for line in done.stdout.splitlines() if line.strip()]
+    assert lines == ['get_weather {"city": "Paris"}', "get_time {}"], done.stdout
