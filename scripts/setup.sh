@@ -169,6 +169,8 @@ case "$MODE" in
         exit 1
       fi
     fi
+    # The JavaScript snippets are run by the tests with Node.js.
+    command -v node >/dev/null || apt_install nodejs "to run the JavaScript snippets in the tests"
     # The store's tests run on PostgreSQL too: they start their own cluster from Debian's binaries.
     if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
       apt_install postgresql "for the history store's tests on PostgreSQL"
