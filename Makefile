@@ -5,7 +5,7 @@ PORT ?= 8501
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-fast setup setup-dev bench lint lock screenshots
+.PHONY: run test test-fast setup setup-dev bench lint lock screenshots axe
 
 setup:
 	@scripts/setup.sh runtime
@@ -19,10 +19,10 @@ setup-dev:
 run: setup
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python scripts/run.py --server.address $(ADDRESS) --server.port $(PORT)
 
-test: setup-dev lint
+test: setup-dev lint axe
 	$(BIN)/python -m pytest tests
 
-test-fast: setup-dev
+test-fast: setup-dev axe
 	$(BIN)/python -m pytest tests -m "not local_model"
 
 bench: setup-dev
@@ -47,6 +47,13 @@ lint: setup-dev
 # After changing dependencies in pyproject.toml: re-resolve and re-export the lock files.
 lock:
 	@scripts/setup.sh lock
+
+# axe-core (npm, pinned) for tests/e2e/test_a11y.py, into the user-level cache once per version.
+AXE_VERSION := 4.14.1
+AXE_DIR := $(or $(WORKBENCH_CACHE),$(HOME)/.cache/workbench)/npm/axe-core-$(AXE_VERSION)
+axe:
+	@test -f $(AXE_DIR)/node_modules/axe-core/axe.min.js || \
+	  npm install --no-audit --no-fund --silent --prefix $(AXE_DIR) axe-core@$(AXE_VERSION)
 
 screenshots: setup-dev
 	$(BIN)/python scripts/screenshots.py

@@ -21,6 +21,11 @@ STYLE = """
 }
 .st-key-chat-box, .st-key-side-panel { height: 100% !important; }
 .st-key-after-stop { display: none; }
+/* Captions in the text colour, a little faded: the theme's grey is below WCAG AA contrast on white and
+   on the sidebar (3.8:1; axe-core, tests/e2e/test_a11y.py), as is inline code's green in a caption. */
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] :is(p, code, li) {
+  color: inherit !important; }
+[data-testid="stCaptionContainer"] { opacity: 0.82; }
 /* A message's Edit and Delete: small and quiet until the message is pointed at. */
 [class*="st-key-msg-actions-"] button { min-height: 1.6rem; padding: 0 0.35rem; font-size: 0.85rem; opacity: 0.6; }
 [data-testid="stChatMessage"]:hover [class*="st-key-msg-actions-"] button { opacity: 1; }

@@ -94,7 +94,7 @@ def show_card(model: dict[str, Any]) -> None:
 
 
 head = st.container(horizontal=True, vertical_alignment="center")
-head.caption(conn.provider.label if presenter.active() else f"{conn.provider.label} · {conn.provider.base_url}")
+head.caption(conn.provider.label if presenter.active() else f"{conn.provider.label} · `{conn.provider.base_url}`")
 if head.button("Refresh", icon=":material/refresh:"):
     ss[keys.MODELS_CACHE].pop((conn.provider.id, conn.provider.base_url), None)
     ss.pop(keys.MODEL_DETAILS, None)
