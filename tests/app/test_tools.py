@@ -202,3 +202,18 @@ def test_a_reopened_conversation_shows_its_images_and_sends_them_again(
     assert sent[0]["content"][0] == {"type": "text", "text": "What colour?"}
     assert sent[0]["content"][1]["image_url"]["url"] == images.data_url("image/png", buf.getvalue())
     assert sent[1:] == [{"role": "assistant", "content": "Orange."}, {"role": "user", "content": "Are you sure?"}]
+
+
+def test_a_question_typed_instead_of_tool_results_is_still_answered(oxen_app: OxenApp, stand_in: StandIn) -> None:
+    """The calls nobody answered are left out of the next request (providers refuse them), so the
+    conversation goes on; the cards stay on the page."""
+    at = tools_on(oxen_app(PLAIN))
+    stand_in.then(Behaviour(tokens=[], tool_calls=[WEATHER]))
+    send(at, "Weather in Paris?")
+    send(at, "Never mind: say hi.")
+    last = stand_in.chat_requests()[-1].json()
+    assert [(m["role"], m["content"]) for m in last["messages"]] == [
+        ("user", "Weather in Paris?"), ("user", "Never mind: say hi.")
+    ]  # fmt: skip
+    assert not at.error and [t for t in at.text_area if t.label == "Tool result"] == []
+    assert any(c.value == '{\n  "city": "Paris"\n}' for m in at.chat_message for c in m.code)
