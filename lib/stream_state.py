@@ -239,6 +239,10 @@ class StreamState:
         choice = choices[0]
         message = choice.get("message") or {}
         if isinstance(message, dict):
+            calls = message.get("tool_calls")
+            if isinstance(calls, list):  # whole calls, one per item: never merged, even without ids
+                message = {**message, "tool_calls": [{"index": i, **c} if isinstance(c, dict) else c
+                                                      for i, c in enumerate(calls)]}  # fmt: skip
             self._delta(message, now)
         self._logprobs(choice.get("logprobs"))
         self.result.finish_reason = choice.get("finish_reason")

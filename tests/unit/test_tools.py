@@ -312,3 +312,17 @@ def test_json_nested_past_the_parsers_depth_is_one_sentence() -> None:
     assert tools.parse_tools(deep) == (None, [f"Tools {too_deep}"])
     assert tools.parse_mocks(deep)[1] == f"Mock results {too_deep}"
     assert tools.pretty_arguments(deep) == tools.Arguments(deep, False)  # the model's arguments: shown raw
+
+
+def test_whole_calls_without_ids_in_one_answer_stay_apart() -> None:
+    """A non-streamed answer from a server that gives its calls no id (nor index): each item is a call."""
+    state = StreamState(0.0, None)
+    calls = [{"type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}},
+             {"type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Rome"}'}}]  # fmt: skip
+    state.on_json({"choices": [{"message": {"role": "assistant", "content": None, "tool_calls": calls},
+                                "finish_reason": "tool_calls"}]})  # fmt: skip
+    assert [(c.name, c.arguments) for c in state.result.tool_calls] == [
+        ("get_weather", '{"city": "Paris"}'),
+        ("get_weather", '{"city": "Rome"}'),
+    ]
+    assert [c["id"] for c in tools.as_openai(state.result.tool_calls)] == ["call_0", "call_1"]
