@@ -226,7 +226,7 @@ class StandIn:
 
 def _echo_tokens(req: dict[str, Any]) -> list[str]:
     sent = req.get("messages") or [{}]
-    results = []
+    results: list[str] = []
     for m in reversed(sent):  # a turn that ends with tool results: the answer says what they were
         if m.get("role") != "tool":
             break
