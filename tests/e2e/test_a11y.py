@@ -62,7 +62,7 @@ def test_no_serious_or_critical_axe_violations_on_any_page(browser: Browser, a11
     assert bad == {}, json.dumps(bad, indent=1)
 
 
-def test_send_and_stop_from_the_keyboard_alone(page: Page, a11y_app: App, stand_in: StandIn) -> None:
+def test_send_stop_and_regenerate_from_the_keyboard_alone(page: Page, a11y_app: App, stand_in: StandIn) -> None:
     stand_in.then(Behaviour(tokens=[f"w{i} " for i in range(400)], token_interval=0.05))  # 20 s unless stopped
     page.goto(f"{a11y_app.url}/?provider=oxen&model=gpt-oss-120b")
     box = page.get_by_placeholder("Send a message")
@@ -91,3 +91,14 @@ def test_send_and_stop_from_the_keyboard_alone(page: Page, a11y_app: App, stand_
     expect(answer.get_by_text("Stopped")).to_be_visible(timeout=30_000)
     wait_idle(page)
     assert "w399" not in answer.inner_text()
+    # Regenerate, from the keyboard too: the stopped answer is replaced by a new one.
+    stand_in.then(Behaviour(tokens=["Asked ", "again."]))
+    regenerate = page.get_by_role("button", name="Regenerate")
+    for _ in range(120):
+        if regenerate.evaluate("e => e === document.activeElement"):
+            break
+        page.keyboard.press("Tab")
+    else:
+        pytest.fail("Tab never reached Regenerate")
+    page.keyboard.press("Enter")
+    expect(page.locator("[data-testid='stChatMessage']").nth(1)).to_contain_text("Asked again.", timeout=60_000)
