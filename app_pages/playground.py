@@ -71,7 +71,9 @@ def apply_import(text: str) -> None:
 def share_query(conn: Connection, params: dict[str, Any]) -> tuple[str, dict[str, str], str | None]:
     """The page URL, and the query and note of a share link of the page as it is now."""
     setup = Setup(
-        conn.provider.id, conn.model, None if conn.provider.local else conn.provider.base_url, params,
+        # In presenter mode no address is on screen, the link and the address bar included.
+        conn.provider.id, conn.model, None if conn.provider.local or presenter.active() else conn.provider.base_url,
+        params,
         ss.get(keys.SYSTEM, ""), variable_values(), conversation.shareable(messages),
         custom_setup.shareable(conn.provider),
     )  # fmt: skip
@@ -83,6 +85,9 @@ def share_link(conn: Connection, params: dict[str, Any]) -> None:
     page, query, note = share_query(conn, params)
     query |= presenter.url_part()  # a link made in presenter mode opens in it
     st.query_params.from_dict(query | history_state.url_part())  # the address keeps its ?c=
+    if presenter.active() and not conn.provider.local:
+        left_out = "Made in presenter mode, the link leaves out the base URL: whoever opens it uses their own."
+        note = f"{note} {left_out}" if note else left_out
     ss[keys.SHARE_RESULT] = (page + "?" + urlencode(query), note)
 
 
@@ -165,7 +170,11 @@ def side_panel() -> None:
         st.code(shared[0], language=None, wrap_lines=True)
         if shared[1]:
             st.warning(shared[1])
-    api_call_panel(next_request(params), specs)
+    if presenter.active():  # the code names the server: not on a presenter's screen, even unfolded
+        st.caption("The request as code is not shown in presenter mode (it names the server); leave "
+                   "presenter mode to see and copy it.")  # fmt: skip
+    else:
+        api_call_panel(next_request(params), specs)
 
 
 SAMPLES = ("In two sentences, why do ships float?", "Write a haiku about the sea.", "Name three uses of JSON.")

@@ -108,8 +108,11 @@ def test_presenter_mode_hides_keys_and_addresses_on_every_page(page: Page, stand
         # The one button unfolds the setup; a share link made there opens in presenter mode too.
         _go(page, "Playground")
         page.get_by_role("button", name="Show setup").click()
+        expect(page.get_by_text("The request as code is not shown in presenter mode")).to_be_visible(timeout=30_000)
+        _assert_clean(page, "the unfolded setup", forbidden)
         page.get_by_role("button", name="Share link").click()
         expect(page.get_by_test_id("stCode").filter(has_text="present=1")).to_be_visible(timeout=30_000)
+        _assert_clean(page, "the unfolded setup with its share link", forbidden)
         page.get_by_role("button", name="Hide setup").click()
         expect(page.locator(".st-key-api-call")).to_have_count(0, timeout=30_000)
 
