@@ -209,6 +209,18 @@ def test_a_saved_scenario_replays_with_the_provider_gone_and_exports_without_a_k
         expect(answer.get_by_text("Replayed")).to_be_visible()
         expect(answer).to_contain_text("You said: Why is the sky blue?")
         assert len(stand_in.requests) == served
+
+        # Live with the provider gone: the answer fails, and its recording is one click away.
+        sidebar.get_by_role("radio", name="Live").or_(sidebar.get_by_role("button", name="Live")).first.click()
+        wait_idle(page)
+        sidebar.get_by_role("button", name="Sky demo").click()
+        instead = page.get_by_role("button", name="Play its recording instead")
+        expect(instead).to_be_visible(timeout=60_000)
+        wait_idle(page)
+        instead.click()
+        answer = wait_answer(page, 1, timeout=60_000)
+        expect(answer.get_by_text("Replayed")).to_be_visible()
+        expect(answer).to_contain_text("You said: Why is the sky blue?")
     finally:
         stop_app(app)
         stand_in.stop()
