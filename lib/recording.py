@@ -157,6 +157,12 @@ def replay(
             text += chunk.text
             yield TextDelta(chunk.text)
     m = recording.metrics
+    if m.latency is not None:
+        # The end comes when the original's did (its last byte, often well after its last chunk): drawn
+        # at once, the finished answer's redraw held the last chunk back 86-185 ms in Chromium.
+        wait = start + m.latency / speed - clock()
+        if wait > 0:
+            sleep(wait)
     metrics = Metrics(m.ttft, m.latency, m.tokens_per_s, m.cost)  # what the original answer measured
     result = ChatResult(text=text, reasoning=reasoning, finish_reason=recording.finish_reason,
                         usage=recording.usage, status=recording.status, metrics=metrics)  # type: ignore[arg-type]  # fmt: skip

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from lib.client import ChatClient
-from lib.events import Done, ReasoningDelta, TextDelta
+from lib.events import Done, Metrics, ReasoningDelta, TextDelta
 from lib.providers import Provider
 from lib.recording import Chunk, Recorder, Recording, from_json, replay
 from lib.request import ChatRequest, Message
@@ -57,6 +57,24 @@ def test_replay_at_twice_the_speed_takes_half_the_time() -> None:
     assert [type(e) for e in events] == [TextDelta, ReasoningDelta, TextDelta, Done]
     done = events[-1]
     assert isinstance(done, Done) and done.result.text == "ac" and done.result.reasoning == "b"
+
+
+def test_the_end_comes_when_the_original_ended_not_with_the_last_chunk() -> None:
+    """The last byte came 300 ms after the last chunk: Done waits for that moment (a fake clock)."""
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    rec = Recording([Chunk(0, "a"), Chunk(100, "b")], Metrics(0.0, 0.4, None, None))
+    at = [(type(e).__name__, now[0]) for e in replay(rec, clock=lambda: now[0], sleep=sleep)]
+    assert at == [("TextDelta", 0.0), ("TextDelta", 0.1), ("Done", 0.4)]
+    assert [(type(e).__name__) for e in replay(Recording([Chunk(0, "a")]), clock=lambda: 0.0, sleep=sleep)] == [
+        "TextDelta",
+        "Done",
+    ]  # no latency recorded: the end follows at once
 
 
 def test_the_stored_form_is_compact() -> None:
