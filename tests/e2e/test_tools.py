@@ -33,8 +33,9 @@ def open_section(page: Page) -> None:
 def toggle(page: Page, label: str) -> None:
     switch = page.get_by_label(label, exact=True)
     expect(switch).not_to_be_checked()
+    wait_idle(page)  # a click during a rerun can be lost (seen in a clean-clone run)
     page.get_by_text(label, exact=True).click()
-    expect(switch).to_be_checked()
+    expect(switch).to_be_checked(timeout=30_000)
     wait_idle(page)
 
 
