@@ -111,13 +111,12 @@ def test_a_recorded_answer_replays_at_its_pace_with_the_provider_gone(page: Page
         recorded = [t - recorded[0] for t in recorded]
         print(f"replay timing: {_report(recorded, again)} vs the recording; {_report(original, again)} "
               "vs the original as the page showed it")  # fmt: skip
-        # Within 50 ms: most chunks are within a few ms. On this loaded 2-core machine (load ~5: other
-        # browsers and apps) the page was seen to paint up to 3 chunks in 19 late (once by a whole
-        # second: the browser busy), so the test asks 4 in 5 within 50 ms and the middle one within
-        # 20 ms; it prints what it measured.
+        # Every chunk within 50 ms of the recording (issue 16). Streamlit's collection of all garbage
+        # after each run (`runner.postScriptGC`, off in .streamlit/config.toml) held the GIL ~100 ms
+        # and was seen to make a chunk 75 ms late; with it off, 9 runs here: worst 10-31 ms.
         drift = sorted(_drifts(recorded, again))
         pairs = list(zip(recorded, again, strict=True))
-        assert sum(d < 50 for d in drift) >= 0.8 * len(drift) and drift[len(drift) // 2] < 20, pairs
+        assert drift[-1] < 50 and drift[len(drift) // 2] < 20, pairs
     finally:
         stop_app(app)
         stand_in.stop()
