@@ -7,6 +7,7 @@ fail in each way real servers fail. Run it with `StandIn.start()`; `base_url` en
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import random
 import socket
@@ -81,6 +82,7 @@ class StandIn:
         self.default = Behaviour()
         self.models_status: int | None = None  # make /models fail with this status
         self.last_token_at: list[float] = []  # wall-clock time each stream's last content token was sent
+        self.first_token_at: dict[str, float] = {}  # model -> when its latest stream's first content token was sent
         self.list_without_schemas = False  # list models as some providers do: no schema keys at all
         self.listing_drops: tuple[str, ...] = ()  # more keys the listing leaves out (the model object has them)
         # A 429 storm (Batch's tests): this share of chat requests answered 429 with this Retry-After,
@@ -217,8 +219,9 @@ class StandIn:
                 await asyncio.sleep(b.first_token_delay)
             return JSONResponse(_completion(model, tokens, b, req), headers=b.headers)
         include_usage = bool((req.get("stream_options") or {}).get("include_usage"))
+        first = functools.partial(self.first_token_at.__setitem__, model)
         return StreamingResponse(
-            _stream(model, tokens, b, include_usage, self.last_token_at.append, req),
+            _stream(model, tokens, b, include_usage, self.last_token_at.append, req, first),
             media_type="text/event-stream",
             headers=b.headers,
         )
@@ -313,7 +316,7 @@ class _Cut(Exception):
     pass
 
 
-async def _stream(model: str, tokens: list[str], b: Behaviour, include_usage: bool, mark=None, req=None):  # type: ignore[no-untyped-def]
+async def _stream(model: str, tokens: list[str], b: Behaviour, include_usage: bool, mark=None, req=None, first=None):  # type: ignore[no-untyped-def]
     if b.first_token_delay:
         await asyncio.sleep(b.first_token_delay)
     yield _chunk(model, {"role": "assistant", "content": ""})
@@ -357,6 +360,8 @@ async def _stream(model: str, tokens: list[str], b: Behaviour, include_usage: bo
                 yield b'data: {"error": {"message": "upstream overloaded", "type": "server_error"}}\n\n'
             return
         yield _chunk(model, {"content": t}, logprobs=_logprobs(req or {}, [t], sent, b))
+        if sent == 0 and first is not None:
+            first(time.time())  # bench/compare.py: the first token left (the yield returns once it is sent)
         if b.token_interval:
             await asyncio.sleep(b.token_interval)
         if sent == 0:
