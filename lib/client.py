@@ -183,20 +183,17 @@ class _AsyncDriver:
             core.close()
 
 
-class ChatStream:
-    """One running request: iterate it for events; `cancel()` from any thread stops it at once."""
+class _Stream:
+    """What a running request holds, sync or async: its exchange (the result so far) and its cancel flag."""
 
-    def __init__(
-        self, client: ChatClient, request: ChatRequest, key: str | None, pricing: Pricing | None, meter: Meter | None
-    ):
-        self._client = client
+    def __init__(self, request: ChatRequest, key: str | None, pricing: Pricing | None, config: ClientConfig,
+                 meter: Meter | None):  # fmt: skip
         self.request = request
-        self._exchange = ChatExchange(request, key, pricing, client.config, meter)
+        self._exchange = ChatExchange(request, key, pricing, config, meter)
         self._cancel = threading.Event()
-        self._driver: _SyncDriver | None = None
 
     def __repr__(self) -> str:
-        return f"ChatStream(model={self.request.model!r}, status={self.result.status!r})"
+        return f"{type(self).__name__}(model={self.request.model!r}, status={self.result.status!r})"
 
     @property
     def result(self) -> ChatResult:
@@ -205,6 +202,17 @@ class ChatStream:
     @property
     def cancelled(self) -> bool:
         return self._cancel.is_set()
+
+
+class ChatStream(_Stream):
+    """One running request: iterate it for events; `cancel()` from any thread stops it at once."""
+
+    def __init__(
+        self, client: ChatClient, request: ChatRequest, key: str | None, pricing: Pricing | None, meter: Meter | None
+    ):
+        super().__init__(request, key, pricing, client.config, meter)
+        self._client = client
+        self._driver: _SyncDriver | None = None
 
     def cancel(self) -> None:
         """Stop now: the response is closed so the server stops generating."""
@@ -218,7 +226,7 @@ class ChatStream:
         yield from self._driver.run(self._exchange.run(self._cancel.is_set))
 
 
-class AsyncChatStream:
+class AsyncChatStream(_Stream):
     """The async twin of ChatStream: `async for` it; `cancel()` works from any thread."""
 
     def __init__(
@@ -229,23 +237,10 @@ class AsyncChatStream:
         pricing: Pricing | None,
         meter: Meter | None,
     ):
+        super().__init__(request, key, pricing, client.config, meter)
         self._client = client
-        self.request = request
-        self._exchange = ChatExchange(request, key, pricing, client.config, meter)
-        self._cancel = threading.Event()
         self._driver: _AsyncDriver | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-
-    def __repr__(self) -> str:
-        return f"AsyncChatStream(model={self.request.model!r}, status={self.result.status!r})"
-
-    @property
-    def result(self) -> ChatResult:
-        return self._exchange.result
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancel.is_set()
 
     def cancel(self) -> None:
         """Stop now, from the loop's thread or any other: the response is closed on the loop."""
