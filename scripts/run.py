@@ -37,8 +37,12 @@ def main() -> None:
     from lib.local_model import start_in_background
 
     start_in_background()  # the Playground opens on the local model
+    # Streamlit and its server are imported here first: imported at once by the warming thread (through
+    # ui/) and by this one, the package was seen to deadlock on its import lock and then to be set up
+    # twice ("DeltaGeneratorSingleton instance already exists!"), and `make run` exited.
+    from streamlit.web import bootstrap, cli  # noqa: F401
+
     threading.Thread(target=warm, name="warm-imports", daemon=True).start()
-    from streamlit.web import cli
 
     sys.exit(cli.main(["run", str(ROOT / "app.py"), *sys.argv[1:]]))
 
