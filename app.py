@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import auth, compare_state, history_state, keys, presenter, scenarios_view, sidebar, state
+from ui import startup
+
+startup.wait()  # `make run` may still be importing the modules below in a thread (ui/startup.py)
+
+from ui import auth, compare_state, history_state, keys, presenter, scenarios_view, sidebar, state  # noqa: E402
 
 # The Playground fits the window: its chat and its side panel are boxes that scroll on their own, so
 # the page itself never scrolls (a long page scrolled to its bottom hid the title and the answer).

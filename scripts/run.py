@@ -1,9 +1,11 @@
 """`make run`: Streamlit in this process, with the embedded model server started at once.
 
 A page only runs once a browser connects, and the Playground then waits for the model server (about
-3 s). Started here instead, the server loads while Streamlit starts and the browser opens the page,
-and the modules the first page imports are loaded (and their bytecode written) meanwhile. The page
-finds the start under way and waits for it rather than starting a second server.
+3 s). Started here instead, the server loads while Streamlit starts and the browser opens the page.
+The modules the first page imports are loaded (and their bytecode written) once Streamlit is
+listening, while the browser loads the page: loaded at once with Streamlit's own start, they held it
+back about a second. The page finds the start under way and waits for it rather than starting a
+second server, and waits for the imports (ui/startup.py).
 Usage: python scripts/run.py [streamlit run options]
 """
 
@@ -11,26 +13,42 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+def streamlit_started() -> bool:
+    from streamlit.runtime import Runtime, RuntimeState
+
+    return Runtime.exists() and Runtime.instance().state != RuntimeState.INITIAL
+
+
 def warm() -> None:
-    """Import what the first page run imports, and bring the history store up to date, so the
-    browser's first page waits for neither (in a fresh clone every import also compiles)."""
-    import ui.api_panel
-    import ui.chat
-    import ui.form
-    import ui.history_state
-    import ui.sidebar  # noqa: F401
-    from lib.store import StoreUnavailable, open_store
+    """Once Streamlit listens, import what the first page run imports and bring the history store
+    up to date, so the browser's first page waits for neither (in a fresh clone every import also
+    compiles)."""
+    from ui import startup
 
     try:
-        open_store().close()  # migrations run now; the page's own open finds nothing to do
-    except StoreUnavailable:
-        pass  # the page opens it again and says why history is off
+        deadline = time.monotonic() + 60
+        while not streamlit_started() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        import ui.api_panel
+        import ui.chat
+        import ui.form
+        import ui.history_state
+        import ui.sidebar  # noqa: F401
+        from lib.store import StoreUnavailable, open_store
+
+        try:
+            open_store().close()  # migrations run now; the page's own open finds nothing to do
+        except StoreUnavailable:
+            pass  # the page opens it again and says why history is off
+    finally:
+        startup.finish()
 
 
 def main() -> None:
@@ -42,6 +60,9 @@ def main() -> None:
     # twice ("DeltaGeneratorSingleton instance already exists!"), and `make run` exited.
     from streamlit.web import bootstrap, cli  # noqa: F401
 
+    from ui import startup
+
+    startup.begin()  # the page waits for warm() (ui/startup.py)
     threading.Thread(target=warm, name="warm-imports", daemon=True).start()
 
     sys.exit(cli.main(["run", str(ROOT / "app.py"), *sys.argv[1:]]))
