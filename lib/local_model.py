@@ -25,6 +25,8 @@ from lib.errors import LocalModelError
 MODEL_ID = "smollm2-135m-instruct"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 Status = Literal["ours", "foreign", "busy", "down"]
+# What llama_cpp.server lists (GET /v1/models) for the alias it is started with: known before it answers.
+LISTED = {"id": MODEL_ID, "object": "model", "owned_by": "me", "permissions": []}
 
 
 def find_gguf() -> Path:
@@ -129,6 +131,12 @@ class LocalServer:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
+
+    @property
+    def starting(self) -> bool:
+        """True while a start (or a check that may start it) holds the lock, e.g. the one `make run`
+        begins before the first page runs (start_in_background)."""
+        return self._lock.locked()
 
     def status(self) -> Status:
         """ "ours" when our model answers there, "foreign" when something else does, "busy" when

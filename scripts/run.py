@@ -11,6 +11,8 @@ Usage: python scripts/run.py [streamlit run options]
 
 from __future__ import annotations
 
+import ast
+import importlib
 import sys
 import threading
 import time
@@ -26,6 +28,18 @@ def streamlit_started() -> bool:
     return Runtime.exists() and Runtime.instance().state != RuntimeState.INITIAL
 
 
+def page_modules() -> list[str]:
+    """Our modules that app.py and the first page (the Playground) import, in their order."""
+    names: list[str] = []
+    for script in (ROOT / "app.py", ROOT / "app_pages" / "playground.py"):
+        for node in ast.parse(script.read_text()).body:
+            if isinstance(node, ast.ImportFrom) and node.module in ("ui", "lib"):
+                names += [f"{node.module}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in ("ui", "lib"):
+                names.append(str(node.module))
+    return names
+
+
 def warm() -> None:
     """Once Streamlit listens, import what the first page run imports and bring the history store
     up to date, so the browser's first page waits for neither (in a fresh clone every import also
@@ -36,17 +50,19 @@ def warm() -> None:
         deadline = time.monotonic() + 60
         while not streamlit_started() and time.monotonic() < deadline:
             time.sleep(0.02)
-        import ui.api_panel
-        import ui.chat
-        import ui.form
-        import ui.history_state
-        import ui.sidebar  # noqa: F401
+        for name in page_modules():
+            importlib.import_module(name)
         from lib.store import StoreUnavailable, open_store
 
         try:
             open_store().close()  # migrations run now; the page's own open finds nothing to do
         except StoreUnavailable:
             pass  # the page opens it again and says why history is off
+        # Streamlit's once-per-process check for a bare `python app.py` (inspect.stack() with every
+        # frame's source) cost the first page 0.1-0.2 s from the script's deep stack; it is cheap here.
+        from streamlit import delta_generator
+
+        getattr(delta_generator, "_maybe_print_use_warning", lambda: None)()
     finally:
         startup.finish()
 

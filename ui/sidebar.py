@@ -9,7 +9,7 @@ import streamlit as st
 from lib import address_guard
 from lib.catalog import list_models, model_details
 from lib.errors import InvalidBaseURL, WorkbenchError
-from lib.local_model import MODEL_ID
+from lib.local_model import LISTED, MODEL_ID
 from lib.providers import Provider, ResolvedKey, resolve_key, validate_base_url, with_base_url
 from lib.request import ChatRequest, Message
 from ui import custom_setup, keys, presenter, state
@@ -148,8 +148,12 @@ def _key_field(configured: Provider, provider: Provider) -> ResolvedKey:
 
 def _local_model_problem(provider: Provider) -> str | None:
     """Start the local model once per session here (the Playground checks again before sending);
-    its error sentence, shown with a button to try again, or None."""
+    its error sentence, shown with a button to try again, or None. While a start is under way
+    (`make run` begins one before the first page), the page is drawn at once rather than after it:
+    a message sent meanwhile waits for the start."""
     if not provider.local or (provider.id, provider.base_url) in st.session_state[keys.MODELS_CACHE]:
+        return None
+    if local_server().starting:  # a send says "Starting the local model" while it waits
         return None
     problem = ensure_local()
     if problem:
@@ -230,7 +234,10 @@ def connection() -> Connection | None:
         provider, key = custom_setup.apply(provider, key)  # "Custom headers" and an imported Azure setup
         if _local_model_problem(provider):
             return Connection(provider, MODEL_ID, key)
-        listing = provider_models((provider.id, provider.base_url), provider, key.value)
+        if provider.local and local_server().starting:  # its one model, not kept: the server's list follows
+            listing: Listing = [dict(LISTED)]
+        else:
+            listing = provider_models((provider.id, provider.base_url), provider, key.value)
         model = _model_field(provider.id, listing)
         _listing_problem(provider, listing)
         _test_connection_button(provider, model, key)
