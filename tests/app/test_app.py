@@ -150,6 +150,34 @@ def test_killed_local_model_is_restarted_and_nothing_is_lost(
         own.stop()
 
 
+@pytest.mark.local_model  # starts its own model server, not the session's
+@pytest.mark.timeout(240)
+def test_the_first_page_is_drawn_while_the_local_model_starts_and_a_send_waits_for_it(
+    make_app: MakeApp, app_env: AppEnv
+) -> None:
+    from lib.local_model import shared_server
+
+    app_env.local(free_port())
+    server = shared_server()  # the one `make run` starts in the background and the page uses
+    try:
+        with server._lock:  # a start under way, as `make run` begins one before the first page
+            assert server.starting
+            at = make_app().run()
+            assert not at.exception
+            assert not at.sidebar.error and not at.error
+            assert at.chat_input  # ready for a question at once
+            assert sidebar_widget(at, "Model").value == MODEL_ID
+            assert server.status() == "down" and server.process is None  # nothing was started or waited for
+        # The start is over but nothing listens (the lock was ours): the send starts the server and
+        # waits for it, and the answer comes from the real model.
+        send(at, "Say hi.")
+        assert not at.exception
+        assert len(answers(at)) == 1 and answers(at)[0].strip()
+        assert server.status() == "ours"
+    finally:
+        server.stop()
+
+
 def test_details_on_the_local_model_shows_the_request_that_works_there(local_app: MakeApp) -> None:
     at = local_app().run()
     at.segmented_control(key="api_tier").set_value("Model details").run()

@@ -52,3 +52,16 @@ def test_the_model_server_starts_with_the_app_and_stops_with_it(tmp_path: Path) 
         proc.send_signal(signal.SIGINT)  # Ctrl-C
         proc.wait(timeout=30)
     assert _answers(models) is None, "the model server outlived the app that started it"
+
+
+def test_the_warming_thread_imports_what_the_first_page_imports() -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import run
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    names = run.page_modules()
+    # app.py's and the Playground's own imports, read from their code: a module added there is warmed too.
+    assert {"ui.sidebar", "ui.chat", "ui.form", "ui.api_panel", "ui.handout_view", "lib.share"} <= set(names)
+    assert all(n.split(".")[0] in ("ui", "lib") for n in names)
+    assert all((ROOT / (n.replace(".", "/") + ".py")).is_file() for n in names)
