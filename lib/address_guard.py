@@ -19,7 +19,6 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
-import ssl
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +29,7 @@ import httpx
 
 from lib import settings
 from lib.errors import AddressRefused
+from lib.tls import tls_context
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], list[str]]  # host, port -> the addresses a connection would try
@@ -185,23 +185,21 @@ class _AsyncGuardedBackend(httpcore.AsyncNetworkBackend):
         await self.inner.sleep(seconds)
 
 
-def _ssl() -> ssl.SSLContext:
-    return httpx.create_ssl_context()
-
-
 class GuardedTransport(httpx.HTTPTransport):
     """httpx's transport whose connections go through `policy` (no proxy from the environment: a
     client given a transport takes none)."""
 
     def __init__(self, policy: AddressPolicy):
-        super().__init__()
-        self._pool = httpcore.ConnectionPool(ssl_context=_ssl(), network_backend=_GuardedBackend(policy))
+        super().__init__(verify=tls_context())
+        self._pool = httpcore.ConnectionPool(ssl_context=tls_context(), network_backend=_GuardedBackend(policy))
 
 
 class AsyncGuardedTransport(httpx.AsyncHTTPTransport):
     def __init__(self, policy: AddressPolicy):
-        super().__init__()
-        self._pool = httpcore.AsyncConnectionPool(ssl_context=_ssl(), network_backend=_AsyncGuardedBackend(policy))
+        super().__init__(verify=tls_context())
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=tls_context(), network_backend=_AsyncGuardedBackend(policy)
+        )
 
 
 _current = AddressPolicy()

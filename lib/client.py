@@ -37,6 +37,7 @@ from lib.exchange import (
     retry_after_seconds,
 )
 from lib.request import ChatRequest, HttpRequest, send_headers
+from lib.tls import tls_context
 
 __all__ = [
     "AsyncChatClient",
@@ -276,7 +277,7 @@ class ChatClient:
         self.config = config or ClientConfig()
         policy = policy or address_guard.current()
         transport = address_guard.GuardedTransport(policy) if policy.shared else None
-        self.http = httpx.Client(timeout=self.config.timeout(), transport=transport)
+        self.http = httpx.Client(timeout=self.config.timeout(), transport=transport, verify=tls_context())
         # A cookie a provider sets is never kept, so never sent back: every request is exactly what
         # its code shows, however many requests one client has sent before.
         self.http.cookies.jar.set_policy(DefaultCookiePolicy(allowed_domains=[]))
@@ -322,7 +323,7 @@ class AsyncChatClient:
         self.config = config or ClientConfig()
         policy = policy or address_guard.current()
         transport = address_guard.AsyncGuardedTransport(policy) if policy.shared else None
-        self.http = httpx.AsyncClient(timeout=self.config.timeout(), transport=transport)
+        self.http = httpx.AsyncClient(timeout=self.config.timeout(), transport=transport, verify=tls_context())
         self.http.cookies.jar.set_policy(DefaultCookiePolicy(allowed_domains=[]))  # as ChatClient's
 
     def stream(

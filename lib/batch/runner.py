@@ -39,6 +39,7 @@ from lib.exchange import ClientConfig, backoff_delay, retry_after_seconds
 from lib.providers import Provider
 from lib.store.batch import BatchStore, Result
 from lib.store.runs import runner as runner_tag
+from lib.tls import tls_context
 
 CHUNK = 1000  # rows read from the store at a time, per model
 WRITE_EVERY = 0.1  # seconds: the results finished meanwhile are written together
@@ -263,7 +264,7 @@ class BatchRun:
         tpm = TokenBucket(self.options.tpm) if self.options.tpm else None
         # A client (one kept-alive connection) per worker: one pool of 16 connections cost more CPU than
         # the requests themselves (httpcore checks every idle connection on each request).
-        tls = httpx.create_ssl_context()
+        tls = tls_context()
         clients = [self._client(tls) for _ in range(workers)]
         tasks = [asyncio.create_task(self._work(c, index, queue, rpm, tpm)) for c in clients]
         try:
