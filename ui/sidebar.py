@@ -38,6 +38,8 @@ def ensure_local() -> str | None:
 def provider_models(conn_key: tuple[str, str], provider: Provider, key: str | None) -> Listing:
     """The provider's model objects (kept per session: a listing may depend on the key), or why not."""
     cache: dict[tuple[str, str], Listing] = st.session_state[keys.MODELS_CACHE]
+    if conn_key not in cache and provider.local and local_server().starting:
+        return [dict(LISTED)]  # its one model while it starts, not kept: the server's own list follows
     if conn_key not in cache:
         try:
             cache[conn_key] = list_models(provider, key)
@@ -234,10 +236,7 @@ def connection() -> Connection | None:
         provider, key = custom_setup.apply(provider, key)  # "Custom headers" and an imported Azure setup
         if _local_model_problem(provider):
             return Connection(provider, MODEL_ID, key)
-        if provider.local and local_server().starting:  # its one model, not kept: the server's list follows
-            listing: Listing = [dict(LISTED)]
-        else:
-            listing = provider_models((provider.id, provider.base_url), provider, key.value)
+        listing = provider_models((provider.id, provider.base_url), provider, key.value)
         model = _model_field(provider.id, listing)
         _listing_problem(provider, listing)
         _test_connection_button(provider, model, key)

@@ -167,7 +167,12 @@ def test_the_first_page_is_drawn_while_the_local_model_starts_and_a_send_waits_f
             assert not at.sidebar.error and not at.error
             assert at.chat_input  # ready for a question at once
             assert sidebar_widget(at, "Model").value == MODEL_ID
+            # The Models page too: its card, and no failed listing kept for the rest of the session.
+            at.switch_page("app_pages/models.py").run()
+            assert not at.exception and not at.error and not at.sidebar.error
+            assert at.table[0].value.loc["Name", "Value"] == "SmolLM2 135M Instruct"
             assert server.status() == "down" and server.process is None  # nothing was started or waited for
+            at.switch_page("app_pages/playground.py").run()
         # The start is over but nothing listens (the lock was ours): the send starts the server and
         # waits for it, and the answer comes from the real model.
         send(at, "Say hi.")
