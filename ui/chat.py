@@ -14,6 +14,7 @@ from lib.budget import Meter
 from lib.client import ChatClient, ChatStream
 from lib.conversation import (
     ChatMessage,
+    MessageStatus,
     drop_answers,
     edit,
     has_question,
@@ -158,6 +159,10 @@ class LiveRun:
 
     stream: ChatStream
     settled: threading.Event
+    # Set by the run that cut it, before it cancels the stream: how the answer ended ("stopped" for a
+    # Stop, "interrupted" for another click). The old run may still be reading when that cancel comes,
+    # and its stream then ends as any cancelled one does, "stopped".
+    cut_as: MessageStatus | None = None
 
 
 def settle(messages: list[ChatMessage], stopped: bool) -> None:
@@ -165,6 +170,7 @@ def settle(messages: list[ChatMessage], stopped: bool) -> None:
     (`stopped`: the click was a Stop)."""
     live: LiveRun | None = st.session_state.pop(keys.LIVE, None)
     if live is not None:
+        live.cut_as = "stopped" if stopped else "interrupted"
         live.stream.cancel()
         live.settled.wait(SETTLE_WAIT)
     mark_cut(messages, stopped)
@@ -397,6 +403,8 @@ def stream_into(
                 msg.refusal += event.text
             elif isinstance(event, Done):
                 msg.record(event.result)
+                if event.result.status == "stopped" and run.cut_as is not None:  # cancelled by the next run
+                    msg.status = run.cut_as
                 if writer is not None:
                     writer.finish_message(msg, event.result)
                 live.update(msg.content, final=True)

@@ -132,3 +132,21 @@ def test_a_click_mid_stream_keeps_the_partial_answer(app: App, page: Page, stand
     wait_idle(page)
     expect(text).to_have_text(TOKENS_ONLY)
     expect(text).to_contain_text(words("x0", "x20"))
+
+
+def test_a_click_while_the_answer_waits_for_its_next_token_is_not_a_stop(
+    app: App, page: Page, stand_in: StandIn
+) -> None:
+    """The click's run starts at once, while the old run still waits on the stream: its cancel ends
+    that stream, and the answer must still say it was interrupted, not stopped."""
+    stand_in.then(Behaviour(tokens=["Slow ", "words ", "arrive ", "here."], token_interval=2.0))
+    oxen_page(page, app)
+    send(page, "Talk slowly.")
+    answer = message(page, 1)
+    expect(answer).to_contain_text("Slow")
+    page.get_by_role("button", name="Test connection").click()
+    note = "Interrupted by another action: the answer above is what arrived before it."
+    expect(answer.get_by_text(note)).to_be_visible(timeout=10_000)
+    wait_idle(page)
+    expect(answer.get_by_text("Stopped")).to_have_count(0)
+    expect(answer).not_to_contain_text("here.")
