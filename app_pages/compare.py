@@ -9,23 +9,11 @@ import streamlit as st
 from lib import compare
 from ui import compare_state as cs
 from ui import compare_view as view
-from ui.sidebar import ensure_local
 
 cs.init()
 cs.settle()
 current = cs.running()
 panes = cs.panes()
-# Read first (it is drawn pinned to the bottom wherever it is called): a message starts the round
-# in this run, so the panes are drawn streaming at once rather than after one more run.
-prompt = st.chat_input("Send a message to every pane…", key="compare_input", disabled=current is not None)
-if prompt and current is None:
-    local = any(cs.providers()[p.setup.provider_id].local for p in panes if p.setup.provider_id in cs.providers())
-    current = cs.start_round(prompt, ensure_local() if local else None)
-    if current.run is not None and current.run.finished.is_set():  # nothing was sent: draw it as it ended
-        cs.settle()
-        current = None
-elif prompt:
-    st.session_state[cs.NOTICE] = "A round is still streaming: wait for it, or press Stop all, then send again."
 
 st.html(view.STYLE)
 view.page_script()
@@ -44,10 +32,11 @@ if cs.hidden():  # no name may reach the address bar either
 compare_tab, measures_tab, diff_tab, board_tab = st.tabs(["Compare", "Measures", "Diff", "Leaderboard"])
 with compare_tab:
     row = st.container(horizontal=True, vertical_alignment="center")
-    row.button("Add pane", icon=":material/add:", on_click=cs.add_pane,
+    row.button("Add pane", icon=":material/add:", on_click=cs.add_pane, key="compare-add",
                disabled=len(panes) >= compare.MAX_PANES or current is not None)  # fmt: skip
-    row.button("Stop all", icon=":material/stop_circle:", disabled=current is None,
-               on_click=current.run.cancel_all if current is not None and current.run else None)  # fmt: skip
+    # Both drawn on every run; the round's style shows the live one (ui/compare_view.py round_style).
+    row.button("Stop all", icon=":material/stop_circle:", key="compare-stop-all-idle", disabled=True)
+    row.button("Stop all", icon=":material/stop_circle:", key="compare-stop-all", on_click=cs.stop_all)
     row.toggle(
         "Blind mode",
         key=cs.BLIND,
@@ -64,12 +53,12 @@ with compare_tab:
         sent = [last.requests[i] for i in sorted(last.requests)]
     if not view.vote_row() and len(sent) >= 2:  # the vote, when one is due, stands in its place
         st.caption(compare.differs_line(sent))
-    views = {}
+    views, slots = {}, {}
     with st.container(key="compare-panes"):
         columns = st.columns(len(panes), gap="small")
         for position, index in enumerate(cs.order()):
             with columns[position]:
-                drawn = view.draw_pane(position, index, current)
+                drawn, slots[index] = view.draw_pane(position, index, current)
                 if drawn is not None:
                     views[index] = drawn
 # While a round streams these wait for its end: drawn now, their tables and chart would hold the
@@ -85,5 +74,5 @@ else:
     for tab in (measures_tab, diff_tab, board_tab):
         tab.caption("Shown when the round ends.")
 
-if current is not None and views:
-    view.stream(current, views)
+# The chat input (pinned to the bottom) and the round: a message reruns only this fragment.
+view.round_input(slots, views)

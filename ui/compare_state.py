@@ -144,7 +144,27 @@ def init() -> None:
     ss[ORDER] = list(range(len(setups)))
 
 
+BUSY = "A round is streaming: wait for it, or press Stop all, then change the panes."
+
+
+# The page's controls are greyed while a round streams, but a round starts in the input's fragment
+# (ui/compare_view.py round_input) before the page is drawn again: a click in that moment is refused.
+def stop_pane(index: int) -> None:
+    current = running()
+    if current is not None and current.run is not None:
+        current.run.cancel(index)
+
+
+def stop_all() -> None:
+    current = running()
+    if current is not None and current.run is not None:
+        current.run.cancel_all()
+
+
 def add_pane() -> None:
+    if running() is not None:
+        st.session_state[NOTICE] = BUSY
+        return
     found = panes()
     if len(found) < compare.MAX_PANES:
         last = found[-1].setup
@@ -153,6 +173,9 @@ def add_pane() -> None:
 
 
 def remove_pane(pane_id: int) -> None:
+    if running() is not None:
+        st.session_state[NOTICE] = BUSY
+        return
     found = panes()
     if len(found) > compare.MIN_PANES:
         found[:] = [p for p in found if p.id != pane_id]
@@ -176,6 +199,10 @@ def reshuffle() -> None:
 
 
 def on_blind_toggle() -> None:
+    if running() is not None:
+        st.session_state[BLIND] = not st.session_state[BLIND]  # as it was
+        st.session_state[NOTICE] = BUSY
+        return
     st.session_state[REVEALED] = False
     reshuffle()
 
@@ -365,7 +392,7 @@ def vote(outcome: int | str) -> None:
     """A vote on the last round: stored (with each pane's name), then the names are revealed."""
     ss = st.session_state
     last: Round | None = ss.get(LAST)
-    if last is None or last.voted:
+    if last is None or last.voted or running() is not None:
         return
     names = [last.names[i] for i in sorted(last.names)]
     best = order()[outcome] if isinstance(outcome, int) else outcome  # a position -> its pane

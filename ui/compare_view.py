@@ -13,6 +13,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
+from streamlit.errors import StreamlitInvalidLayoutContextError
 
 from lib import compare, leaderboard
 from lib.conversation import ChatMessage, metrics_line, shows_metrics
@@ -24,6 +25,7 @@ from ui import compare_state as cs
 from ui import form, keys
 from ui.chat import STATUS_NOTE, follow_script
 from ui.live_markdown import LiveMarkdown, LiveReasoning
+from ui.sidebar import ensure_local
 from ui.state import new_message, providers, set_later
 
 DRAIN_WAIT = 0.03  # seconds the drain loop waits for a pane's next change
@@ -43,7 +45,10 @@ STYLE = """<style>
   flex: 0 0 var(--box) !important; height: var(--box) !important; min-height: 0;
 }
 [class*="st-key-pane-chat-"] { height: 100% !important; }
-.st-key-compare-script { display: none; }
+.st-key-compare-script, .st-key-compare-round-style { display: none; }
+/* Stop and Stop all are drawn on every run and shown while a round streams (round_style), so that a
+   round started in the input's fragment has them without the page being drawn again. */
+.st-key-compare-stop-all, [class*="st-key-cmp-stopbox-"] { display: none; }
 /* A pane's head stays one line: a long model name is cut with an ellipsis (its full name is in the
    API call and the Setup). */
 [class*="st-key-pane-head-"] { flex-wrap: nowrap !important; }
@@ -176,8 +181,6 @@ class PaneView:
     reasoning: LiveReasoning
     notes: DeltaGenerator
     status: DeltaGenerator  # the queued note, while it waits its turn
-    stop: DeltaGenerator  # the pane's Stop, greyed in place when its answer ends
-    stop_key: str
     queued: bool = False
     final: bool = False
 
@@ -224,9 +227,9 @@ def page_script() -> None:
         st.html(follow_script("[class*='st-key-pane-chat-']"), unsafe_allow_javascript=True)
 
 
-def draw_pane(position: int, index: int, current: cs.Round | None) -> PaneView | None:
-    """Pane `index` at `position` (its container `pane-<position>`); the live view of its answer
-    while the round streams."""
+def draw_pane(position: int, index: int, current: cs.Round | None) -> tuple[PaneView | None, DeltaGenerator]:
+    """Pane `index` at `position` (its container `pane-<position>`): the live view of its answer
+    while the round streams, and the place at the end of its conversation for the next round."""
     pane = cs.panes()[index]
     streaming = current is not None and current.run is not None and current.run.running(index)
     busy = current is not None
@@ -245,39 +248,47 @@ def draw_pane(position: int, index: int, current: cs.Round | None) -> PaneView |
                 with popover:
                     setup_form(pane, disabled=busy)
         live_answer = current.answers.get(index) if streaming and current is not None else None
-        # The head's last place: Remove while idle, Stop while this pane streams (one row, so a
-        # narrow pane's head never wraps and nothing moves when a round starts or ends).
-        stop = head.empty()
-        if live_answer is None and len(cs.panes()) > compare.MIN_PANES and not busy:
-            stop.button(":material/close:", key=f"cmp{pane.id}-remove", on_click=cs.remove_pane, args=(pane.id,),
-                        type="tertiary", help="Remove this pane")  # fmt: skip
+        # The head's last place: Remove while idle, Stop while a round streams (one row, so a narrow
+        # pane's head never wraps and nothing moves when a round starts or ends). Both are drawn on
+        # every run, and round_style shows the one that applies.
+        if len(cs.panes()) > compare.MIN_PANES:
+            head.container(key=f"cmp-removebox-{pane.id}").button(
+                ":material/close:", key=f"cmp{pane.id}-remove", on_click=cs.remove_pane, args=(pane.id,),
+                type="tertiary", help="Remove this pane", disabled=busy)  # fmt: skip
+        head.container(key=f"cmp-stopbox-{pane.id}").button(
+            "Stop", key=f"cmp{pane.id}-stop", icon=":material/stop_circle:", on_click=cs.stop_pane, args=(index,),
+            type="tertiary")  # fmt: skip
         # Kept at its newest line by the page's script (see page_script), as the Playground's chat is.
         chat = st.container(height=480, key=f"pane-chat-{position}", border=False, autoscroll=False)
         with chat:
             for msg in pane.messages:
                 if msg is not live_answer:
                     _message(msg)
-        if live_answer is not None and current is not None and current.run is not None:
+        if live_answer is not None and current is not None:
             with chat, st.chat_message("assistant"):
-                status = st.empty()
-                reasoning = LiveReasoning()
-                live = LiveMarkdown()
-                queued = current.run.live[index].queued
-                if queued:
-                    status.caption(compare.QUEUED_NOTE)
-                else:
-                    live.waiting()
-                notes = st.empty()
+                view = _live_view(current, index)
+        slot = chat.container()  # where the input's fragment draws the next round (round_input)
         row = st.container(horizontal=True, vertical_alignment="center", key=f"cmp{pane.id}-footer")
         _code_panel(pane, index, row)
         if row.button("Continue in Playground", key=f"cmp{pane.id}-continue", disabled=busy or cs.hidden(),
-                      icon=":material/open_in_new:"):  # fmt: skip
+                      icon=":material/open_in_new:") and not busy:  # clicked as a round began: not now  # fmt: skip
             _continue(pane)
-        if live_answer is not None and current is not None and current.run is not None:
-            stop.button("Stop", key=f"cmp{pane.id}-stop", icon=":material/stop_circle:", on_click=current.run.cancel,
-                        args=(index,), type="tertiary")  # fmt: skip
-            view = PaneView(live, reasoning, notes, status, stop, f"cmp{pane.id}-stopped", queued)
-    return view
+    return view, slot
+
+
+def _live_view(current: cs.Round, index: int) -> PaneView:
+    """Pane `index`'s streaming answer, drawn where the caller is (in its assistant message): the queued
+    note's place, reasoning, answer, notes (the shape _message draws it in when it has ended)."""
+    assert current.run is not None
+    status = st.empty()
+    reasoning = LiveReasoning()
+    live = LiveMarkdown()
+    queued = current.run.live[index].queued
+    if queued:
+        status.caption(compare.QUEUED_NOTE)
+    else:
+        live.waiting()
+    return PaneView(live, reasoning, st.empty(), status, queued)
 
 
 # -- the round streaming now ----------------------------------------------------------------------
@@ -296,22 +307,26 @@ def _draw(view: PaneView, msg: ChatMessage, live: compare.PaneLive) -> None:
         view.live.update(msg.content, final=True)
         with view.notes.container():
             _notes(msg)
-        view.stop.button("Stop", key=view.stop_key, icon=":material/stop_circle:", disabled=True,
-                         type="tertiary")  # in place  # fmt: skip
         view.final = True
     elif msg.content:
         view.live.update(msg.content)
 
 
-def stream(current: cs.Round, views: dict[int, PaneView]) -> None:
+def stream(current: cs.Round, views: dict[int, PaneView], style: DeltaGenerator, fresh: bool) -> None:
     """Drain the round's changes into each pane's view until every pane has ended, then rerun so
-    the page draws the round as it ended. Another click interrupts this run at its next update; the
-    workers go on and the next run draws from where they are."""
+    the page draws the round as it ended; `style` shows each pane's Stop (greyed once it ended).
+    Another click interrupts this run at its next update; the workers go on and the next run draws
+    from where they are."""
     run = current.run
     assert run is not None
     beat = st.empty()
     quiet_since = time.monotonic()
+    ended: set[int] = set()
     while True:
+        done = {i for i in current.answers if not run.running(i) or (i in views and views[i].final)}
+        if done != ended:  # its Stop greyed
+            ended = done
+            style.html(round_style(ended, fresh))
         changed = run.changed(DRAIN_WAIT)
         drew = False
         for index, view in views.items():
@@ -329,6 +344,76 @@ def stream(current: cs.Round, views: dict[int, PaneView]) -> None:
             beat.empty()  # one tiny update: a pending click (Stop) interrupts this run here
             quiet_since = now
     st.rerun()
+
+
+def round_style(ended: set[int], fresh: bool) -> str:
+    """While a round streams: each pane's Stop (greyed once its answer `ended`, by pane index) and
+    Stop all instead of Remove. `fresh`: the round started in the input's fragment and the page
+    was not drawn again, so the controls a round disables are greyed here too (their callbacks
+    refuse while a round streams)."""
+    found = cs.panes()
+    rules = [
+        '.st-key-compare-stop-all, [class*="st-key-cmp-stopbox-"] { display: block !important; }',
+        '.st-key-compare-stop-all-idle, [class*="st-key-cmp-removebox-"] { display: none !important; }',
+        *(f".st-key-cmp-stopbox-{found[i].id} button {{ opacity: 0.4; pointer-events: none; }}"
+          for i in sorted(ended) if i < len(found)),
+    ]  # fmt: skip
+    if fresh:
+        rules.append('.st-key-compare-add, .st-key-compare_blind, [class*="-continue"] '
+                     "{ opacity: 0.4; pointer-events: none; }")  # fmt: skip
+    return "<style>" + "\n".join(rules) + "</style><span></span>"  # not style-only: it stays in its place
+
+
+@st.fragment
+def round_input(slots: dict[int, DeltaGenerator], views: dict[int, PaneView]) -> None:
+    """The chat input, and the round it starts. A message reruns only this fragment: the round is
+    sent and streams into each pane's place (`slots`, drawn by the page's last full run) while the
+    rest of the page stays as it is, so the panes' first tokens reach the browser behind a few
+    elements per pane instead of the whole page drawn again (bench/compare.py). Stop and Stop all
+    were drawn by that run (round_style shows them); a click on them, or on anything else, reruns
+    the page, which then streams the round on (`views`) from where the workers are."""
+    # A fragment may write only where it wrote on the last full run: each place is claimed here.
+    boxes = {index: slot.container() for index, slot in slots.items()}
+    style = st.container(key="compare-round-style").empty()
+    # A message sent while the last round streamed (the input is greyed only when the page is drawn
+    # again) waits for this fragment's run to end: the ended round is settled and it starts the next.
+    cs.settle()
+    current = cs.running()
+    prompt = st.chat_input("Send a message to every pane…", key="compare_input", disabled=current is not None)
+    if current is not None:
+        if prompt:  # sent as the round started, before the input was greyed
+            st.session_state[cs.NOTICE] = "A round is still streaming: wait for it, or press Stop all, then send again."
+            st.rerun()
+        if views:
+            stream(current, views, style, fresh=False)
+        return
+    if not prompt:
+        return
+    found = cs.panes()
+    local = any(providers()[p.setup.provider_id].local for p in found if p.setup.provider_id in providers())
+    current = cs.start_round(prompt, ensure_local() if local else None)
+    assert current.run is not None
+    if current.run.finished.is_set() or cs.blind() or set(boxes) != set(current.answers):
+        st.rerun()  # nothing streams, or blind mode drew a new order: the page is drawn anew
+    style.html(round_style(set(), fresh=True))
+    live = {}
+    for index, box in boxes.items():
+        pane = found[index]
+        with box:
+            _message(pane.messages[-2])
+            if current.run.running(index):
+                with st.chat_message("assistant"):
+                    live[index] = _live_view(current, index)
+            else:
+                _message(pane.messages[-1])
+    try:
+        stream(current, live, style, fresh=True)
+    except StreamlitInvalidLayoutContextError:
+        # A click starts the page's next run at once in a new thread (runner.fastReruns), and that
+        # run takes back the places this one wrote into: this run is over, and its next element
+        # stops it as Streamlit stops a replaced run. Anything else is a real error.
+        st.empty()
+        raise
 
 
 # -- the rest of the page -------------------------------------------------------------------------
