@@ -14,6 +14,8 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.RootContainer_pb2 import RootContainer
 
 from lib.local_model import MODEL_ID
 from tests.support.browser import NEWEST_IN_VIEW, App, open_app, send, start_app, stop_app, wait_idle
@@ -165,6 +167,50 @@ def test_stop_on_one_pane_leaves_the_others_streaming(page: Page, compare_app: A
     wait_idle(page, TIMEOUT)
     assert not word("b50").search(answer(page, 1).inner_text())
     assert answer(page, 0).get_by_text("Stopped").count() == 0
+
+
+def test_a_round_streams_without_the_page_drawn_again_and_with_its_stop_controls(
+    page: Page, compare_app: App, server: PerModel
+) -> None:
+    """A message reruns only the chat input's fragment: what reaches the browser before the first
+    token is each pane's new messages, not the page (sidebar, title, toolbar, tabs) again, which
+    held the first tokens back. The controls of a round are there all the same: each pane's Stop
+    and Stop all shown, Remove hidden, Add pane and Blind mode not clickable."""
+    server.by_model = {n: Behaviour(tokens=tokens(n[0], 40), token_interval=0.1) for n in ("a", "b", "c")}
+    frames: list[bytes] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda f: frames.append(f if isinstance(f, bytes) else b"")))
+    open_compare(page, compare_app, "a", "b", "c")
+    remove = "[class*='st-key-cmp-removebox-']"
+    page.locator(f".st-key-pane-2 {remove} button").first.wait_for()
+    before = len(frames)
+    send(page, "no redraw")
+    for position, prefix in enumerate("abc"):
+        expect(answer(page, position)).to_contain_text(word(f"{prefix}2"), timeout=TIMEOUT)
+    deltas = []
+    for raw in frames[before:]:
+        msg = ForwardMsg()
+        msg.ParseFromString(raw)
+        if msg.WhichOneof("type") == "delta":
+            new = msg.delta.new_element
+            if new.WhichOneof("type") == "markdown" and word("a1").search(new.markdown.body):
+                break
+            deltas.append(msg.metadata.delta_path)
+    assert deltas, "nothing reached the browser before the first token"
+    assert not [p for p in deltas if p[0] == RootContainer.SIDEBAR], "the sidebar was drawn again"
+    assert not [p for p in deltas if list(p) == [RootContainer.MAIN, 1]], "the title was drawn again"
+    assert len(deltas) <= 15 * 3 + 5, f"{len(deltas)} elements before the first token"
+    for position in range(3):
+        pane = page.locator(f".st-key-pane-{position}")
+        expect(pane.get_by_role("button", name="Stop")).to_be_visible()
+        expect(pane.locator(remove)).to_be_hidden()
+    expect(page.get_by_role("button", name="Stop all")).to_be_enabled()
+    for control in (".st-key-compare-add button", ".st-key-compare_blind label"):
+        assert page.locator(control).evaluate("e => getComputedStyle(e).pointerEvents") == "none"
+    page.locator(".st-key-pane-1").get_by_role("button", name="Stop").click()  # works in this state too
+    expect(answer(page, 1)).to_contain_text("Stopped", timeout=TIMEOUT)
+    expect(answer(page, 0)).to_contain_text(word("a40"), timeout=TIMEOUT)
+    wait_idle(page, TIMEOUT)
+    expect(page.get_by_role("button", name="Stop all")).to_be_disabled()
 
 
 def test_a_500_and_a_cut_stream_leave_the_third_complete(page: Page, compare_app: App, server: PerModel) -> None:
