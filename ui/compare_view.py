@@ -359,7 +359,8 @@ def round_style(ended: set[int], fresh: bool) -> str:
           for i in sorted(ended) if i < len(found)),
     ]  # fmt: skip
     if fresh:
-        rules.append('.st-key-compare-add, .st-key-compare_blind, [class*="-continue"] '
+        # The input too (a message sent anyway starts the next round when this one ends).
+        rules.append('.st-key-compare-add, .st-key-compare_blind, [class*="-continue"], .st-key-compare_input '
                      "{ opacity: 0.4; pointer-events: none; }")  # fmt: skip
     return "<style>" + "\n".join(rules) + "</style><span></span>"  # not style-only: it stays in its place
 

@@ -213,6 +213,30 @@ def test_a_round_streams_without_the_page_drawn_again_and_with_its_stop_controls
     expect(page.get_by_role("button", name="Stop all")).to_be_disabled()
 
 
+def test_a_message_sent_while_a_round_streams_starts_the_next_round_when_it_ends(
+    page: Page, compare_app: App, server: PerModel
+) -> None:
+    """The input is greyed while a round streams, but a message typed anyway is not lost: the round
+    ends complete, then the message goes to every pane with that round in its conversation."""
+    server.by_model = {n: Behaviour(tokens=tokens(n[0], 30), token_interval=0.05) for n in ("a", "b")}
+    open_compare(page, compare_app, "a", "b")
+    sent_before = len(server.chat_requests())
+    send(page, "first question")
+    expect(answer(page, 0)).to_contain_text(word("a2"), timeout=TIMEOUT)
+    send(page, "second question")
+    for position, prefix in enumerate("ab"):
+        pane = page.locator(f".st-key-pane-{position}")
+        expect(pane.get_by_text("second question", exact=True)).to_be_visible(timeout=TIMEOUT)
+        expect(pane.locator("[data-testid='stChatMessage']").nth(1)).to_contain_text(word(f"{prefix}30"))
+    wait_idle(page, TIMEOUT)
+    bodies = [r.json() for r in server.chat_requests()[sent_before:]]
+    assert len(bodies) == 4
+    for body in bodies[2:]:
+        first, answered, second = body["messages"]
+        assert (first["content"], second["content"]) == ("first question", "second question")
+        assert word(f"{body['model']}30").search(answered["content"])
+
+
 def test_a_500_and_a_cut_stream_leave_the_third_complete(page: Page, compare_app: App, server: PerModel) -> None:
     server.by_model = {
         "good": Behaviour(tokens=tokens("g", 30), token_interval=0.05),
