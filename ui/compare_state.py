@@ -144,11 +144,16 @@ def init() -> None:
     ss[ORDER] = list(range(len(setups)))
 
 
-BUSY = "A round is streaming: wait for it, or press Stop all, then change the panes."
+def _refused_while_running() -> bool:
+    """The page's controls are greyed while a round streams, but a round starts in the input's
+    fragment (ui/compare_view.py round_input) before the page is drawn again: a click on them in
+    that moment is refused, in one sentence."""
+    if running() is None:
+        return False
+    st.session_state[NOTICE] = "A round is streaming: wait for it, or press Stop all, then change the panes."
+    return True
 
 
-# The page's controls are greyed while a round streams, but a round starts in the input's fragment
-# (ui/compare_view.py round_input) before the page is drawn again: a click in that moment is refused.
 def stop_pane(index: int) -> None:
     current = running()
     if current is not None and current.run is not None:
@@ -162,8 +167,7 @@ def stop_all() -> None:
 
 
 def add_pane() -> None:
-    if running() is not None:
-        st.session_state[NOTICE] = BUSY
+    if _refused_while_running():
         return
     found = panes()
     if len(found) < compare.MAX_PANES:
@@ -173,8 +177,7 @@ def add_pane() -> None:
 
 
 def remove_pane(pane_id: int) -> None:
-    if running() is not None:
-        st.session_state[NOTICE] = BUSY
+    if _refused_while_running():
         return
     found = panes()
     if len(found) > compare.MIN_PANES:
@@ -199,9 +202,8 @@ def reshuffle() -> None:
 
 
 def on_blind_toggle() -> None:
-    if running() is not None:
+    if _refused_while_running():
         st.session_state[BLIND] = not st.session_state[BLIND]  # as it was
-        st.session_state[NOTICE] = BUSY
         return
     st.session_state[REVEALED] = False
     reshuffle()
