@@ -33,6 +33,7 @@ bench: setup-dev
 	$(BIN)/python bench/history.py
 	$(BIN)/python bench/compare.py
 	$(BIN)/python bench/streamlit_floor.py
+	$(BIN)/python bench/streamlit_floor.py --panes 4
 	$(BIN)/python bench/batch.py
 
 # Strict typing for the engine and the test support code; the pages and ui helpers, which lean on

@@ -5,8 +5,11 @@ Four panes at 1,000, 500, 250 and 100 tokens/s, 4,000 tokens each. The page watc
 requestAnimationFrame for its first and its last token. First-token lag = first token visible in the
 pane minus the server sending it; last-token lag = last token visible minus the server sending it
 (wall clock, same machine). Targets: first under 50 ms, last under 150 ms, for every pane (no pane
-waits for another). The stand-in runs in a process of its own and notes when each token really left:
-in this process, beside Playwright's driver, its sends were seen up to 110 ms behind their schedule.
+waits for another). The first-token lag is split at the moment the page's JavaScript got the WebSocket
+message that carries the token (found by its text in the message's bytes): before it, the app's Python
+and the browser's main thread, busy with earlier messages; after it, React drawing it. The stand-in
+runs in a process of its own and notes when each token really left: in this process, beside
+Playwright's driver, its sends were seen up to 110 ms behind their schedule.
 Usage: .venv/bin/python bench/compare.py [--tokens 4000] [--first-token-delay 0.3]
 """
 
@@ -39,6 +42,27 @@ RATES = (1000, 500, 250, 100)
 PREFIX = "abcd"
 FIRST_TARGET, LAST_TARGET = 50.0, 150.0  # ms
 KEY = "sk-bench-compare"
+
+# Before the app's own scripts: each WebSocket message's arrival in the page's JavaScript, with the
+# panes' first tokens it carries (" a1" followed by a space or the live cursor "▌", read as Latin-1).
+WIRE = """
+window.__wire = [];
+const Native = window.WebSocket;
+window.WebSocket = function (...args) {
+  const ws = new Native(...args);
+  ws.addEventListener("message", (e) => {
+    const at = performance.timeOrigin + performance.now();
+    const note = (bytes) => {
+      const text = new TextDecoder("latin1").decode(bytes);
+      const firsts = [...PANES].filter(p => new RegExp(p + "1( |\u00e2)").test(text));
+      if (firsts.length) window.__wire.push([at, firsts]);
+    };
+    if (e.data instanceof ArrayBuffer) note(e.data); else if (e.data instanceof Blob) e.data.arrayBuffer().then(note);
+  });
+  return ws;
+};
+window.WebSocket.prototype = Native.prototype;
+"""
 
 WATCH = """
 (panes) => new Promise((resolve, reject) => {
@@ -108,6 +132,7 @@ def main() -> None:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page.add_init_script(WIRE.replace("PANES", json.dumps(PREFIX)))
             page.goto(f"{app.url}/compare?{urlencode({'provider': 'oxen', 'models': ','.join(models)})}")
             page.wait_for_selector(".st-key-pane-3", timeout=60_000)
             page.wait_for_selector(IDLE, timeout=60_000)
@@ -118,6 +143,7 @@ def main() -> None:
             box.fill("go")
             box.press("Enter")
             seen = page.evaluate("window.__seen", None)
+            wire = page.evaluate("window.__wire")
             browser.close()
         here.send("report")
         timings = here.recv()
@@ -130,15 +156,20 @@ def main() -> None:
     print(f"Compare: 4 panes, {n} tokens each, first token {delay * 1000:.0f} ms after each request "
           f"(targets: first token < {FIRST_TARGET:.0f} ms, "
           f"last token < {LAST_TARGET:.0f} ms after the server)")  # fmt: skip
-    print(f"{'pane':<6}{'tokens/s':>9}{'first lag ms':>14}{'last lag ms':>13}{'sent late ms':>14}  verdict")
+    print(f"{'pane':<6}{'tokens/s':>9}{'first lag ms':>14}{'(in page':>10}{'drawn)':>8}{'last lag ms':>13}"
+          f"{'sent late ms':>14}  verdict")  # fmt: skip
     ok = True
     for i, (model, rate) in enumerate(zip(models, RATES, strict=True)):
         first = seen[i]["first"] - timings["first"][model] * 1000
+        got = min((at for at, firsts in wire if PREFIX[i] in firsts), default=None)
+        in_page = "?" if got is None else f"{got - timings['first'][model] * 1000:.0f}"
+        drawn = "?" if got is None else f"{seen[i]['first'] - got:.0f}"
         late = (timings["first"][model] - timings["began"][model] - delay) * 1000  # the server's own lag
         last = seen[i]["last"] - (ends[i] - 1.0 / rate) * 1000
         good = first < FIRST_TARGET and last < LAST_TARGET
         ok = ok and good
-        print(f"{i:<6}{rate:>9}{first:>14.0f}{last:>13.0f}{late:>14.0f}  {'ok' if good else 'over target'}")
+        print(f"{i:<6}{rate:>9}{first:>14.0f}{in_page:>10}{drawn:>8}{last:>13.0f}{late:>14.0f}  "
+              f"{'ok' if good else 'over target'}")  # fmt: skip
     print("all panes within target" if ok else "some pane over target")
 
 

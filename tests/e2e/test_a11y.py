@@ -29,6 +29,12 @@ async () => {
                                         n.html.slice(0, 120) + " " + (n.failureSummary || "").slice(0, 200))}));
 }
 """
+# Streamlit fades an element while a run may replace it (data-stale) and fades it back after: axe
+# measuring a caption mid-fade reads a contrast the page never settles at. Wait for neither.
+SETTLED = """
+() => !document.querySelector("[data-stale='true']") &&
+      document.getAnimations().every(a => !(a instanceof CSSTransition) || a.playState !== "running")
+"""
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +56,7 @@ def test_no_serious_or_critical_axe_violations_on_any_page(browser: Browser, a11
             page.goto(f"{a11y_app.url}/{path}?provider=oxen&model=gpt-oss-120b")
             expect(page.get_by_role("heading", name=title).first).to_be_visible(timeout=60_000)
             wait_idle(page, 60_000)
+            page.wait_for_function(SETTLED, timeout=30_000)
             page.add_script_tag(path=str(AXE))
             violations = page.evaluate(RUN_AXE)
             found[title] = [v for v in violations if v["impact"] in ("serious", "critical")]
