@@ -41,6 +41,7 @@ STORE_PROBLEM = "compare_store_problem"
 PANE_SEQ = "compare_pane_seq"
 INITIALISED = "compare_initialised"
 LINKED = "compare_linked"  # the deep link (provider, base_url, models) the panes were last set from
+DRAWER = "compare_drawer"  # the token of the newest run of this page, the only one that may stream
 PAGE = "compare"
 
 
@@ -370,6 +371,19 @@ def listed(provider: Provider, model: str) -> dict[str, Any] | None:
     if isinstance(listing, list):
         return next((m for m in listing if m.get("id") == model), None)
     return None
+
+
+def claim() -> object:
+    """At the start of a run: this run draws the round from now on. A click starts the next run at
+    once in a new thread (runner.fastReruns) while the old one may be waiting for a quiet pane's
+    next token; the old one sees it is no longer the drawer (`drawing`) and ends."""
+    token = object()
+    st.session_state[DRAWER] = token
+    return token
+
+
+def drawing(token: object) -> bool:
+    return st.session_state.get(DRAWER) is token
 
 
 def settle() -> None:

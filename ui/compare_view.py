@@ -5,7 +5,6 @@ summary and the leaderboard. State and sending are in ui/compare_state.py."""
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +28,6 @@ from ui.sidebar import ensure_local
 from ui.state import new_message, providers, set_later
 
 DRAIN_WAIT = 0.03  # seconds the drain loop waits for a pane's next change
-HEARTBEAT = 0.25  # seconds of quiet after which the page sends one tiny update, so a click is seen
 HIDDEN_NOTE = "Hidden in blind mode until you vote."
 VOTES = {0: "A is better", 1: "B is better", 2: "C is better", 3: "D is better"}
 
@@ -312,38 +310,27 @@ def _draw(view: PaneView, msg: ChatMessage, live: compare.PaneLive) -> None:
         view.live.update(msg.content)
 
 
-def stream(current: cs.Round, views: dict[int, PaneView], style: DeltaGenerator, fresh: bool) -> None:
+def stream(current: cs.Round, views: dict[int, PaneView], style: DeltaGenerator, fresh: bool, token: object) -> None:
     """Drain the round's changes into each pane's view until every pane has ended, then rerun so
     the page draws the round as it ended; `style` shows each pane's Stop (greyed once it ended).
-    Another click interrupts this run at its next update; the workers go on and the next run draws
-    from where they are."""
+    A click starts the page's next run at once (runner.fastReruns), which claims the drawing: this
+    run then ends, quietly, while the workers go on and the new run draws from where they are. No
+    update is sent while the panes are quiet: each costs the browser a commit of the whole page,
+    which a thinking model's first token would wait behind."""
     run = current.run
     assert run is not None
-    beat = st.empty()
-    quiet_since = time.monotonic()
     ended: set[int] = set()
-    while True:
+    while cs.drawing(token):
         done = {i for i in current.answers if not run.running(i) or (i in views and views[i].final)}
         if done != ended:  # its Stop greyed
             ended = done
             style.html(round_style(ended, fresh))
-        changed = run.changed(DRAIN_WAIT)
-        drew = False
+        run.changed(DRAIN_WAIT)
         for index, view in views.items():
-            if view.final:
-                continue
-            # Every live pane each time round: a throttled update draws what it skipped.
-            _draw(view, current.answers[index], run.live[index])
-            drew = drew or index in changed
+            if not view.final:  # every live pane each time round: a throttled update draws what it skipped
+                _draw(view, current.answers[index], run.live[index])
         if all(v.final for v in views.values()) and run.finished.is_set():
-            break
-        now = time.monotonic()
-        if drew:
-            quiet_since = now
-        elif now - quiet_since > HEARTBEAT:
-            beat.empty()  # one tiny update: a pending click (Stop) interrupts this run here
-            quiet_since = now
-    st.rerun()
+            st.rerun()
 
 
 def round_style(ended: set[int], fresh: bool) -> str:
@@ -373,6 +360,7 @@ def round_input(slots: dict[int, DeltaGenerator], views: dict[int, PaneView]) ->
     elements per pane instead of the whole page drawn again (bench/compare.py). Stop and Stop all
     were drawn by that run (round_style shows them); a click on them, or on anything else, reruns
     the page, which then streams the round on (`views`) from where the workers are."""
+    token = cs.claim()  # the newest run, of the page or of this fragment, draws the round
     # A fragment may write only where it wrote on the last full run: each place is claimed here.
     boxes = {index: slot.container() for index, slot in slots.items()}
     style = st.container(key="compare-round-style").empty()
@@ -386,7 +374,7 @@ def round_input(slots: dict[int, DeltaGenerator], views: dict[int, PaneView]) ->
             st.session_state[cs.NOTICE] = "A round is still streaming: wait for it, or press Stop all, then send again."
             st.rerun()
         if views:
-            stream(current, views, style, fresh=False)
+            stream(current, views, style, fresh=False, token=token)
         return
     if not prompt:
         return
@@ -408,7 +396,7 @@ def round_input(slots: dict[int, DeltaGenerator], views: dict[int, PaneView]) ->
             else:
                 _message(pane.messages[-1])
     try:
-        stream(current, live, style, fresh=True)
+        stream(current, live, style, fresh=True, token=token)
     except StreamlitInvalidLayoutContextError:
         # A click starts the page's next run at once in a new thread (runner.fastReruns), and that
         # run takes back the places this one wrote into: this run is over, and its next element

@@ -213,6 +213,41 @@ def test_a_round_streams_without_the_page_drawn_again_and_with_its_stop_controls
     expect(page.get_by_role("button", name="Stop all")).to_be_disabled()
 
 
+def test_a_round_still_waiting_for_its_first_tokens_sends_the_browser_nothing_and_stop_all_ends_it(
+    page: Page, compare_app: App, server: PerModel
+) -> None:
+    """While every pane waits for a model that thinks first, the page sends the browser nothing:
+    each update would cost it a commit of the whole page, and the first token would wait behind it
+    (it used to send one every quarter second for a click to interrupt the run at). A click still
+    interrupts it: Stop all ends every pane at once."""
+    server.by_model = {n: Behaviour(tokens=tokens(n[0], 5), first_token_delay=60) for n in ("a", "b")}
+    frames: list[tuple[float, bytes]] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda f: frames.append(
+        (time.monotonic(), f if isinstance(f, bytes) else b""))))  # fmt: skip
+    open_compare(page, compare_app, "a", "b")
+    asked = len(server.chat_requests())
+    send(page, "think first")
+    expect(page.get_by_role("button", name="Stop all")).to_be_enabled(timeout=TIMEOUT)
+    for position in range(2):
+        expect(answer(page, position)).to_contain_text("…", timeout=TIMEOUT)
+    assert len(server.chat_requests()) == asked + 2
+    start = time.monotonic()
+    page.wait_for_timeout(2_000)  # the window watched: no event ends it, nothing may arrive in it
+    quiet = [raw for at, raw in frames if at > start]
+    deltas = []
+    for raw in quiet:
+        msg = ForwardMsg()
+        msg.ParseFromString(raw)
+        if msg.WhichOneof("type") == "delta":
+            deltas.append(msg.metadata.delta_path)
+    assert deltas == [], f"{len(deltas)} updates sent while every pane was quiet"
+    page.get_by_role("button", name="Stop all").click()
+    for position in range(2):
+        expect(answer(page, position)).to_contain_text("Stopped", timeout=TIMEOUT)
+    wait_idle(page, TIMEOUT)
+    expect(page.get_by_role("button", name="Stop all")).to_be_disabled()
+
+
 def test_a_message_sent_while_a_round_streams_starts_the_next_round_when_it_ends(
     page: Page, compare_app: App, server: PerModel
 ) -> None:
